@@ -1,0 +1,260 @@
+//! One call of a member: the guard, the lock, the error policy, the lifting of the result, and the
+//! explanation of a failure.
+
+use std::borrow::Cow;
+use std::ffi::{c_char, c_int, CStr, OsStr};
+use std::mem::MaybeUninit;
+use std::sync::MutexGuard;
+
+use super::class::{Class, Lower, LowerError};
+use super::err::{Failure, Policy};
+use super::ret::{FromBuf, Lift};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ffi::{self, LxcContainer};
+use crate::version::{Member, Needs};
+use crate::Handle;
+
+/// Types that carry a container [`Handle`]; implemented by `Container`.
+pub trait AsHandle {
+    fn handle(&self) -> &Handle;
+}
+
+impl AsHandle for Handle {
+    #[inline(always)]
+    fn handle(&self) -> &Handle {
+        self
+    }
+}
+
+/// One call in progress.
+pub struct Call<'a> {
+    handle: Option<&'a Handle>,
+    member: &'static Member,
+    subject: Option<&'a OsStr>,
+    _guard: Option<MutexGuard<'a, ()>>,
+}
+
+/// The name a free function is about (its `Name`-class argument), for error messages.
+pub fn subject<T: AsRef<OsStr> + ?Sized>(t: &T) -> Option<&OsStr> {
+    Some(t.as_ref())
+}
+
+/// Lowers one argument, or explains which argument was refused and why.
+///
+/// # Errors
+///
+/// `InvalidArgument` naming the argument.
+#[inline(always)]
+pub fn lower<C: Class, T: Lower<C>>(v: T, call: &Call<'_>, arg: &'static str) -> Result<T::Holder> {
+    match v.lower() {
+        Ok(h) => Ok(h),
+        Err(e) => Err(call.lower_error(arg, e)),
+    }
+}
+
+impl<'a> Call<'a> {
+    /// Starts a call of a container member: runs the version guard and takes the clone lock.
+    ///
+    /// # Errors
+    ///
+    /// `Unsupported` when the guard refuses the member.
+    #[inline(always)]
+    pub fn method<H: AsHandle + ?Sized>(h: &'a H, member: &'static Member) -> Result<Call<'a>> {
+        let handle = h.handle();
+        if let Err(e) = member.check() {
+            return Err(e.with_container(handle.name()));
+        }
+        Ok(Call { handle: Some(handle), member, subject: None, _guard: handle.lock() })
+    }
+
+    /// Starts a call of a free function.
+    ///
+    /// # Errors
+    ///
+    /// `Unsupported` when the guard refuses the member.
+    #[inline(always)]
+    pub fn free(member: &'static Member) -> Result<Call<'a>> {
+        member.check()?;
+        Ok(Call { handle: None, member, subject: None, _guard: None })
+    }
+
+    /// Names what a free function is about.
+    #[inline(always)]
+    pub fn with_subject(mut self, s: Option<&'a OsStr>) -> Call<'a> {
+        self.subject = s;
+        self
+    }
+
+    /// The container pointer. Only valid for calls started with [`Call::method`].
+    #[inline(always)]
+    pub fn ptr(&self) -> *mut LxcContainer {
+        match self.handle {
+            Some(h) => h.as_ptr(),
+            None => std::ptr::null_mut(),
+        }
+    }
+
+    /// The member being called.
+    pub fn member(&self) -> &'static Member {
+        self.member
+    }
+
+    /// Runs the C call `f`, applies the error policy `P`, and lifts the result of kind `K`.
+    ///
+    /// # Errors
+    ///
+    /// When `P` says the raw value is a failure (explained by [`Call::fail`]), or lifting fails.
+    #[inline(always)]
+    pub fn run<P, K, C, T>(&self, f: impl FnOnce() -> C) -> Result<T>
+    where
+        P: Policy<C>,
+        T: Lift<'a, K, C>,
+    {
+        if P::CLEARS_ERRNO {
+            clear_errno();
+        }
+        let raw = f();
+        if let Some(failure) = P::check(&raw) {
+            return Err(self.fail(failure));
+        }
+        T::lift(raw, self)
+    }
+
+    /// The two-call length protocol (`get_config_item`, `get_keys`, `get_cgroup_item`): one call into a
+    /// stack buffer when the value fits, else size, allocate, fill, and check that the value did not
+    /// change in between (loop if it did).
+    ///
+    /// # Errors
+    ///
+    /// When `P` says a returned length is a failure, or the value is not what `T` needs.
+    #[inline]
+    pub fn buf<P, T>(&self, mut f: impl FnMut(*mut c_char, c_int) -> c_int) -> Result<T>
+    where
+        P: Policy<c_int>,
+        T: FromBuf,
+    {
+        const STACK: usize = 256;
+        let mut stack = [MaybeUninit::<u8>::uninit(); STACK];
+        let len = f(stack.as_mut_ptr().cast(), STACK as c_int);
+        if let Some(failure) = P::check(&len) {
+            return Err(self.fail(failure));
+        }
+        let mut len = len as usize;
+        if len < STACK {
+            // SAFETY: liblxc wrote `len` bytes and a NUL into the buffer: the value fit (inlen >
+            // len), which is the condition under which every getter copies the whole value.
+            let bytes = unsafe { std::slice::from_raw_parts(stack.as_ptr().cast::<u8>(), len) };
+            return T::from_c_bytes(bytes, self);
+        }
+        for _ in 0..8 {
+            let mut heap = vec![0u8; len + 1];
+            let got = f(heap.as_mut_ptr().cast(), (len + 1).min(c_int::MAX as usize) as c_int);
+            if let Some(failure) = P::check(&got) {
+                return Err(self.fail(failure));
+            }
+            if got as usize == len {
+                heap.truncate(len);
+                return T::from_c_bytes(&heap, self);
+            }
+            // The value changed between the calls; size again.
+            len = got as usize;
+        }
+        Err(self.error(ErrorKind::Failed, "the value kept changing while it was read".into()))
+    }
+
+    /// An error of this call, naming the member and the container.
+    #[cold]
+    pub fn error(&self, kind: ErrorKind, reason: Cow<'static, str>) -> Error {
+        let e = Error::new(kind, self.member.name, reason);
+        match (self.handle, self.subject) {
+            (Some(h), _) => e.with_container(h.name()),
+            (None, Some(s)) => e.with_container(s.to_string_lossy().into_owned()),
+            (None, None) => e,
+        }
+    }
+
+    #[cold]
+    fn lower_error(&self, arg: &'static str, e: LowerError) -> Error {
+        match e {
+            LowerError::Nul(pos) => self.error(
+                ErrorKind::InvalidArgument,
+                format!("argument `{arg}` contains a NUL byte at position {pos}").into(),
+            ),
+            LowerError::Invalid(why) => {
+                self.error(ErrorKind::InvalidArgument, format!("argument `{arg}`: {why}").into())
+            }
+            LowerError::Other(e) => e,
+        }
+    }
+
+    /// Explains a failure: the errno when the convention gives one, else what the container's state
+    /// says (asked only now, so the success path pays nothing).
+    #[cold]
+    #[inline(never)]
+    pub fn fail(&self, f: Failure) -> Error {
+        let m = self.member;
+        let (mut kind, mut reason): (ErrorKind, Cow<'static, str>) = match f.errno {
+            Some(e) if e > 0 => (ErrorKind::from_errno(e), Cow::Borrowed("liblxc failed")),
+            _ => (ErrorKind::Failed, Cow::Borrowed("")),
+        };
+        if let Some((k, r)) = self.diagnose() {
+            if kind == ErrorKind::Failed || f.errno.is_none() || k == ErrorKind::NotFound {
+                kind = k;
+                reason = r;
+            }
+        }
+        if reason.is_empty() {
+            reason = Cow::Owned(format!("liblxc {} and gave no reason", m.fails));
+        }
+        let mut e = self.error(kind, reason);
+        if let Some(code) = f.code {
+            e = e.with_code(code);
+        }
+        if let Some(errno) = f.errno.filter(|e| *e > 0) {
+            e = e.with_errno(errno);
+        }
+        e
+    }
+
+    fn diagnose(&self) -> Option<(ErrorKind, Cow<'static, str>)> {
+        let h = self.handle?;
+        let c = h.as_ptr();
+        let needs = self.member.needs;
+        if needs == Needs::Nothing {
+            return None;
+        }
+        // SAFETY: c is the valid container of this call; the clone lock (if any) is still held.
+        let defined = unsafe { ffi::lxcrs_v1_is_defined(c) };
+        // SAFETY: as above.
+        let running = unsafe { ffi::lxcrs_v1_is_running(c) };
+        match needs {
+            Needs::Running if !running => {
+                Some((ErrorKind::NotRunning, Cow::Borrowed("the container is not running")))
+            }
+            _ if !defined && !running => {
+                // SAFETY: as above; the returned string is owned by the container and copied at once.
+                let path = unsafe { ffi::lxcrs_v1_get_config_path(c) };
+                let path = if path.is_null() {
+                    String::new()
+                } else {
+                    // SAFETY: non-null NUL-terminated string owned by the container.
+                    unsafe { CStr::from_ptr(path) }.to_string_lossy().into_owned()
+                };
+                Some((
+                    ErrorKind::NotFound,
+                    Cow::Owned(format!("the container is not defined in lxcpath {path:?}")),
+                ))
+            }
+            Needs::Stopped if running => {
+                Some((ErrorKind::Running, Cow::Borrowed("the container is running; stop it first")))
+            }
+            _ => None,
+        }
+    }
+}
+
+#[inline]
+fn clear_errno() {
+    // SAFETY: __errno_location returns this thread's errno slot.
+    unsafe { *libc::__errno_location() = 0 }
+}

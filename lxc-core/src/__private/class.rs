@@ -1,0 +1,385 @@
+//! Argument classes: one marker type per `Class` of the API table, and the [`Lower`] trait that turns a
+//! Rust argument into what the trampoline takes.
+
+use std::ffi::{c_char, c_int, c_ulong, CString, OsStr};
+use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ptr;
+use std::time::Duration;
+
+use crate::owned::{os_bytes, BdevSpecsC, SmallCStr};
+use crate::BdevSpecs;
+
+/// Why an argument could not be lowered; turned into an `InvalidArgument` error naming the argument.
+pub enum LowerError {
+    Nul(usize),
+    Invalid(String),
+    Other(crate::Error),
+}
+
+/// A C argument class.
+pub trait Class {
+    /// The C type the trampoline takes.
+    type C;
+}
+
+/// A lowered argument, alive for the call, that gives the C value.
+pub trait AsC<C: Class> {
+    fn as_c(&self) -> C::C;
+}
+
+/// Turns a Rust argument into a value of class `C`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be passed to liblxc as an argument of class `{C}`",
+    label = "no lowering from `{Self}` to `{C}`",
+    note = "strings (`Str`, `OptStr`, `Name`) take `&str`, `&String`, `&Path`, `&OsStr` (and `Option<_>` of them where NULL is allowed); \
+            arrays take `&[S]` or `&[S; N]` of those; `Timeout` takes `Duration` or `Option<Duration>`; \
+            `Flags` takes the member's bitflags type; `Fd` takes `BorrowedFd`"
+)]
+pub trait Lower<C: Class> {
+    type Holder: AsC<C>;
+    /// Lowers the argument.
+    ///
+    /// # Errors
+    ///
+    /// A NUL byte in a string, or a value the class cannot represent.
+    fn lower(self) -> std::result::Result<Self::Holder, LowerError>;
+}
+
+macro_rules! classes {
+    ($($(#[$m:meta])* $name:ident => $c:ty;)*) => {$(
+        $(#[$m])*
+        pub struct $name;
+        impl Class for $name {
+            type C = $c;
+        }
+    )*};
+}
+
+classes! {
+    /// `const char *`, required.
+    Str => *const c_char;
+    /// `const char *`, NULL allowed.
+    OptStr => *const c_char;
+    /// `char *` that liblxc only reads.
+    MutStr => *mut c_char;
+    /// A container name.
+    Name => *const c_char;
+    /// A container name or NULL.
+    OptName => *const c_char;
+    /// `char *const argv[]`.
+    StrArray => *const *mut c_char;
+    /// `char **`.
+    StrArrayMut => *mut *mut c_char;
+    /// `bool`.
+    Bool => bool;
+    /// `int` used as a boolean.
+    IntBool => c_int;
+    /// `int`.
+    Int => c_int;
+    /// `int` seconds; -1 = forever.
+    Timeout => c_int;
+    /// `uint64_t`.
+    U64 => u64;
+    /// `unsigned long`.
+    ULong => c_ulong;
+    /// `int` bit flags.
+    Flags => c_int;
+    /// `int` file descriptor.
+    Fd => c_int;
+    /// `struct bdev_specs *`.
+    BdevSpecsArg => *mut crate::ffi::BdevSpecsC;
+}
+
+/// A string argument, stack-allocated when short.
+pub struct CStrArg(SmallCStr);
+
+impl CStrArg {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl AsC<Str> for CStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+}
+impl AsC<Name> for CStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+}
+impl AsC<MutStr> for CStrArg {
+    #[inline]
+    fn as_c(&self) -> *mut c_char {
+        // liblxc declares these `char *` but only reads them (checkpoint/restore directory).
+        self.0.as_ptr().cast_mut()
+    }
+}
+
+/// An optional string argument.
+pub struct OptCStrArg(Option<SmallCStr>);
+
+impl AsC<OptStr> for OptCStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ref().map_or(ptr::null(), SmallCStr::as_ptr)
+    }
+}
+impl AsC<OptName> for OptCStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ref().map_or(ptr::null(), SmallCStr::as_ptr)
+    }
+}
+
+#[inline]
+fn small(s: &OsStr) -> std::result::Result<SmallCStr, LowerError> {
+    SmallCStr::new(os_bytes(s)).map_err(LowerError::Nul)
+}
+
+/// Checks a container name: liblxc joins it to the lxcpath, so it must stay one path component.
+pub fn check_name(b: &[u8]) -> std::result::Result<(), LowerError> {
+    let why = if b.is_empty() {
+        "a container name cannot be empty"
+    } else if b == b"." || b == b".." {
+        "a container name cannot be `.` or `..`"
+    } else if b.contains(&b'/') {
+        "a container name cannot contain `/` (it would leave the lxcpath)"
+    } else if b[0] == b'-' {
+        "a container name cannot start with `-`"
+    } else if b.len() > 255 {
+        "a container name cannot be longer than 255 bytes"
+    } else {
+        return Ok(());
+    };
+    Err(LowerError::Invalid(why.into()))
+}
+
+impl<T: AsRef<OsStr> + ?Sized> Lower<Str> for &T {
+    type Holder = CStrArg;
+    #[inline]
+    fn lower(self) -> std::result::Result<CStrArg, LowerError> {
+        small(self.as_ref()).map(CStrArg)
+    }
+}
+impl<T: AsRef<OsStr> + ?Sized> Lower<MutStr> for &T {
+    type Holder = CStrArg;
+    #[inline]
+    fn lower(self) -> std::result::Result<CStrArg, LowerError> {
+        small(self.as_ref()).map(CStrArg)
+    }
+}
+impl<T: AsRef<OsStr> + ?Sized> Lower<Name> for &T {
+    type Holder = CStrArg;
+    #[inline]
+    fn lower(self) -> std::result::Result<CStrArg, LowerError> {
+        let s = small(self.as_ref())?;
+        check_name(s.as_bytes())?;
+        Ok(CStrArg(s))
+    }
+}
+impl<T: AsRef<OsStr> + ?Sized> Lower<OptStr> for &T {
+    type Holder = OptCStrArg;
+    #[inline]
+    fn lower(self) -> std::result::Result<OptCStrArg, LowerError> {
+        small(self.as_ref()).map(|s| OptCStrArg(Some(s)))
+    }
+}
+impl<T: AsRef<OsStr> + ?Sized> Lower<OptStr> for Option<&T> {
+    type Holder = OptCStrArg;
+    #[inline]
+    fn lower(self) -> std::result::Result<OptCStrArg, LowerError> {
+        self.map(|s| small(s.as_ref())).transpose().map(OptCStrArg)
+    }
+}
+impl<T: AsRef<OsStr> + ?Sized> Lower<OptName> for Option<&T> {
+    type Holder = OptCStrArg;
+    fn lower(self) -> std::result::Result<OptCStrArg, LowerError> {
+        let s = self.map(|s| small(s.as_ref())).transpose()?;
+        if let Some(s) = &s {
+            check_name(s.as_bytes())?;
+        }
+        Ok(OptCStrArg(s))
+    }
+}
+impl<T: AsRef<OsStr> + ?Sized> Lower<OptName> for &T {
+    type Holder = OptCStrArg;
+    fn lower(self) -> std::result::Result<OptCStrArg, LowerError> {
+        Lower::<OptName>::lower(Some(self))
+    }
+}
+
+/// A NULL-terminated array of strings; NULL when empty or absent.
+pub struct StrArrayArg {
+    _strings: Vec<CString>,
+    ptrs: Vec<*mut c_char>,
+}
+
+impl StrArrayArg {
+    fn new<S: AsRef<OsStr>>(items: &[S]) -> std::result::Result<StrArrayArg, LowerError> {
+        if items.is_empty() {
+            return Ok(StrArrayArg { _strings: Vec::new(), ptrs: Vec::new() });
+        }
+        let strings = items
+            .iter()
+            .map(|s| CString::new(os_bytes(s.as_ref())).map_err(|e| LowerError::Nul(e.nul_position())))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut ptrs: Vec<*mut c_char> = strings.iter().map(|s| s.as_ptr().cast_mut()).collect();
+        ptrs.push(ptr::null_mut());
+        Ok(StrArrayArg { _strings: strings, ptrs })
+    }
+
+    fn ptr(&self) -> *const *mut c_char {
+        if self.ptrs.is_empty() {
+            ptr::null()
+        } else {
+            self.ptrs.as_ptr()
+        }
+    }
+}
+
+impl AsC<StrArray> for StrArrayArg {
+    fn as_c(&self) -> *const *mut c_char {
+        self.ptr()
+    }
+}
+impl AsC<StrArrayMut> for StrArrayArg {
+    fn as_c(&self) -> *mut *mut c_char {
+        // liblxc declares `char **` but does not write through it (clone's hookargs).
+        self.ptr().cast_mut()
+    }
+}
+
+macro_rules! str_arrays {
+    ($($class:ty),*) => {$(
+        impl<S: AsRef<OsStr>> Lower<$class> for &[S] {
+            type Holder = StrArrayArg;
+            fn lower(self) -> std::result::Result<StrArrayArg, LowerError> {
+                StrArrayArg::new(self)
+            }
+        }
+        impl<S: AsRef<OsStr>, const N: usize> Lower<$class> for &[S; N] {
+            type Holder = StrArrayArg;
+            fn lower(self) -> std::result::Result<StrArrayArg, LowerError> {
+                StrArrayArg::new(self)
+            }
+        }
+        impl<S: AsRef<OsStr>> Lower<$class> for &Vec<S> {
+            type Holder = StrArrayArg;
+            fn lower(self) -> std::result::Result<StrArrayArg, LowerError> {
+                StrArrayArg::new(self)
+            }
+        }
+        impl<S: AsRef<OsStr>> Lower<$class> for Option<&[S]> {
+            type Holder = StrArrayArg;
+            fn lower(self) -> std::result::Result<StrArrayArg, LowerError> {
+                StrArrayArg::new(self.unwrap_or(&[]))
+            }
+        }
+    )*};
+}
+str_arrays!(StrArray, StrArrayMut);
+
+/// A plain value passed through.
+pub struct Plain<T>(T);
+
+macro_rules! plain {
+    ($($class:ty: $rust:ty => $c:ty, |$v:ident| $conv:expr;)*) => {$(
+        impl Lower<$class> for $rust {
+            type Holder = Plain<$c>;
+            #[inline]
+            fn lower(self) -> std::result::Result<Plain<$c>, LowerError> {
+                let $v = self;
+                Ok(Plain($conv))
+            }
+        }
+    )*};
+}
+
+plain! {
+    Bool: bool => bool, |v| v;
+    IntBool: bool => c_int, |v| c_int::from(v);
+    Int: i32 => c_int, |v| v;
+    U64: u64 => u64, |v| v;
+    ULong: u64 => c_ulong, |v| v as c_ulong;
+}
+
+impl<C: Class<C = T>, T: Copy> AsC<C> for Plain<T> {
+    #[inline]
+    fn as_c(&self) -> T {
+        self.0
+    }
+}
+
+fn timeout_secs(d: Duration) -> std::result::Result<c_int, LowerError> {
+    // Round up: a 500 ms timeout must not become "do not wait".
+    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
+    c_int::try_from(secs).map_err(|_| {
+        LowerError::Invalid(format!(
+            "a timeout of {secs} s is larger than liblxc accepts ({} s); use `None` to wait forever",
+            c_int::MAX
+        ))
+    })
+}
+
+impl Lower<Timeout> for Duration {
+    type Holder = Plain<c_int>;
+    fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
+        timeout_secs(self).map(Plain)
+    }
+}
+impl Lower<Timeout> for Option<Duration> {
+    type Holder = Plain<c_int>;
+    fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
+        self.map_or(Ok(-1), timeout_secs).map(Plain)
+    }
+}
+
+impl Lower<Fd> for BorrowedFd<'_> {
+    type Holder = Plain<c_int>;
+    fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
+        Ok(Plain(self.as_raw_fd()))
+    }
+}
+
+/// Bit-flag types that can be passed as an `int flags` argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an lxc flags type",
+    note = "flags arguments take the member's own bitflags type, such as `CreateFlags` or `CloneFlags`"
+)]
+pub trait FlagsArg {
+    fn to_c_int(&self) -> c_int;
+}
+
+impl<F: FlagsArg> Lower<Flags> for F {
+    type Holder = Plain<c_int>;
+    #[inline]
+    fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
+        Ok(Plain(self.to_c_int()))
+    }
+}
+
+/// `struct bdev_specs` built in glue.c, or NULL.
+pub struct BdevSpecsHolder(Option<BdevSpecsC>);
+
+impl AsC<BdevSpecsArg> for BdevSpecsHolder {
+    fn as_c(&self) -> *mut crate::ffi::BdevSpecsC {
+        self.0.as_ref().map_or(ptr::null_mut(), BdevSpecsC::as_ptr)
+    }
+}
+
+impl Lower<BdevSpecsArg> for Option<&BdevSpecs> {
+    type Holder = BdevSpecsHolder;
+    fn lower(self) -> std::result::Result<BdevSpecsHolder, LowerError> {
+        self.map(BdevSpecsC::new).transpose().map(BdevSpecsHolder).map_err(LowerError::Other)
+    }
+}
+impl Lower<BdevSpecsArg> for &BdevSpecs {
+    type Holder = BdevSpecsHolder;
+    fn lower(self) -> std::result::Result<BdevSpecsHolder, LowerError> {
+        Lower::<BdevSpecsArg>::lower(Some(self))
+    }
+}

@@ -1,0 +1,245 @@
+//! The one error type of lxc-rs (I-6).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io;
+
+use crate::version::Version;
+
+/// What went wrong, for matching. More kinds may be added.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The container is not defined (it has no configuration in its lxcpath), or a named thing
+    /// (snapshot, key, file) does not exist.
+    NotFound,
+    /// The operation needs a running container and this one is not running.
+    NotRunning,
+    /// The operation needs a stopped container and this one is running.
+    Running,
+    /// The container, or the new name, already exists.
+    AlreadyExists,
+    /// The member is newer than the running liblxc, or its API extension is missing.
+    Unsupported,
+    /// An argument was refused before or by liblxc: a NUL byte, a name that would escape the lxcpath,
+    /// an unknown configuration key, an out-of-range value.
+    InvalidArgument,
+    /// The operation did not finish in the time allowed.
+    Timeout,
+    /// The caller lacks the privilege for the operation.
+    PermissionDenied,
+    /// liblxc returned text that is not valid UTF-8 where the Rust type asked for a `String`.
+    InvalidData,
+    /// liblxc reported failure without a reason that fits a kind above.
+    Failed,
+}
+
+impl ErrorKind {
+    pub(crate) fn from_errno(errno: i32) -> ErrorKind {
+        match errno {
+            libc::ENOENT | libc::ESRCH | libc::ENODATA => ErrorKind::NotFound,
+            libc::EEXIST => ErrorKind::AlreadyExists,
+            libc::EINVAL | libc::E2BIG | libc::ENAMETOOLONG => ErrorKind::InvalidArgument,
+            libc::ETIMEDOUT => ErrorKind::Timeout,
+            libc::EPERM | libc::EACCES => ErrorKind::PermissionDenied,
+            libc::ENOSYS | libc::EOPNOTSUPP => ErrorKind::Unsupported,
+            libc::ECONNREFUSED => ErrorKind::NotRunning,
+            _ => ErrorKind::Failed,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not found",
+            ErrorKind::NotRunning => "container is not running",
+            ErrorKind::Running => "container is running",
+            ErrorKind::AlreadyExists => "already exists",
+            ErrorKind::Unsupported => "not supported by the running liblxc",
+            ErrorKind::InvalidArgument => "invalid argument",
+            ErrorKind::Timeout => "timed out",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::InvalidData => "liblxc returned invalid data",
+            ErrorKind::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
+    }
+}
+
+/// The result of every fallible lxc-rs call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A failed liblxc call: which member, on which container, what it returned, and why.
+///
+/// `Display` reads like `start container "web": container is not defined in "/var/lib/lxc"`.
+/// The size of `Error` is one pointer, so `Result<()>` stays small on the success path.
+pub struct Error(Box<Inner>);
+
+struct Inner {
+    kind: ErrorKind,
+    op: &'static str,
+    container: Option<Box<str>>,
+    code: Option<i64>,
+    errno: Option<i32>,
+    reason: Cow<'static, str>,
+    since: Option<Version>,
+}
+
+impl Error {
+    /// An error of `kind` in operation `op`, with a reason in words.
+    pub fn new(kind: ErrorKind, op: &'static str, reason: impl Into<Cow<'static, str>>) -> Error {
+        let mut reason = reason.into();
+        if reason.is_empty() {
+            reason = Cow::Borrowed(kind.describe());
+        }
+        Error(Box::new(Inner {
+            kind,
+            op,
+            container: None,
+            code: None,
+            errno: None,
+            reason,
+            since: None,
+        }))
+    }
+
+    pub(crate) fn unsupported(op: &'static str, since: Version, reason: String) -> Error {
+        let mut e = Error::new(ErrorKind::Unsupported, op, reason);
+        e.0.since = Some(since);
+        e
+    }
+
+    /// Names the container the operation was about.
+    #[must_use]
+    pub fn with_container(mut self, name: impl Into<Box<str>>) -> Error {
+        self.0.container = Some(name.into());
+        self
+    }
+
+    /// Records the raw value liblxc returned.
+    #[must_use]
+    pub fn with_code(mut self, code: i64) -> Error {
+        self.0.code = Some(code);
+        self
+    }
+
+    /// Records an errno that the member's convention makes meaningful.
+    #[must_use]
+    pub fn with_errno(mut self, errno: i32) -> Error {
+        self.0.errno = Some(errno);
+        self
+    }
+
+    /// What went wrong, for matching.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The liblxc member (or lxc-rs operation) that failed, e.g. `"get_config_item"`.
+    pub fn operation(&self) -> &'static str {
+        self.0.op
+    }
+
+    /// The container the operation was about, if any.
+    pub fn container(&self) -> Option<&str> {
+        self.0.container.as_deref()
+    }
+
+    /// The raw value liblxc returned, where there was one (`-22`, `-1`, `0` for `false`).
+    pub fn code(&self) -> Option<i64> {
+        self.0.code
+    }
+
+    /// The errno, where the member's convention makes it meaningful (`-ret` for members that return
+    /// a negative errno).
+    pub fn raw_os_error(&self) -> Option<i32> {
+        self.0.errno
+    }
+
+    /// The reason in words, without the operation and container.
+    pub fn reason(&self) -> &str {
+        &self.0.reason
+    }
+
+    /// For [`ErrorKind::Unsupported`] on a member: the first liblxc release that has it.
+    pub fn since(&self) -> Option<Version> {
+        self.0.since
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.0;
+        f.write_str(i.op)?;
+        if let Some(c) = &i.container {
+            write!(f, " container {c:?}")?;
+        }
+        write!(f, ": {}", i.reason)?;
+        match (i.errno, i.code) {
+            (Some(e), Some(c)) => write!(f, " (liblxc returned {c}: {})", io::Error::from_raw_os_error(e)),
+            (Some(e), None) => write!(f, " ({})", io::Error::from_raw_os_error(e)),
+            (None, Some(c)) if c != 0 => write!(f, " (liblxc returned {c})"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.0;
+        f.debug_struct("Error")
+            .field("kind", &i.kind)
+            .field("op", &i.op)
+            .field("container", &i.container)
+            .field("code", &i.code)
+            .field("errno", &i.errno)
+            .field("reason", &i.reason)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Error> for io::Error {
+    fn from(e: Error) -> io::Error {
+        let kind = match e.kind() {
+            ErrorKind::NotFound => io::ErrorKind::NotFound,
+            ErrorKind::AlreadyExists => io::ErrorKind::AlreadyExists,
+            ErrorKind::InvalidArgument => io::ErrorKind::InvalidInput,
+            ErrorKind::InvalidData => io::ErrorKind::InvalidData,
+            ErrorKind::Timeout => io::ErrorKind::TimedOut,
+            ErrorKind::PermissionDenied => io::ErrorKind::PermissionDenied,
+            ErrorKind::Unsupported => io::ErrorKind::Unsupported,
+            _ => io::ErrorKind::Other,
+        };
+        io::Error::new(kind, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_operation_container_and_reason() {
+        let e = Error::new(ErrorKind::InvalidArgument, "get_config_item", "unknown key")
+            .with_container("web")
+            .with_code(-22)
+            .with_errno(libc::EINVAL);
+        assert_eq!(
+            e.to_string(),
+            "get_config_item container \"web\": unknown key (liblxc returned -22: Invalid argument (os error 22))"
+        );
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn never_an_empty_message() {
+        let e = Error::new(ErrorKind::Failed, "stop", "");
+        assert_eq!(e.to_string(), "stop: failed");
+    }
+}

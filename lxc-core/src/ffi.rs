@@ -1,0 +1,70 @@
+//! Raw declarations of the generated trampolines and of `glue.c`.
+//!
+//! Every liblxc struct is opaque here: fields are read and written only by C compiled against the
+//! installed headers (I-2). The `extern` block of trampolines is generated from the API table; each
+//! trampoline is named `lxcrs_v1_<member>` and takes the container first.
+#![allow(missing_docs)]
+
+use core::ffi::{c_char, c_int, c_void};
+use core::marker::{PhantomData, PhantomPinned};
+
+macro_rules! opaque {
+    ($($(#[$m:meta])* $name:ident;)*) => {$(
+        $(#[$m])*
+        #[repr(C)]
+        pub struct $name {
+            _data: [u8; 0],
+            _marker: PhantomData<(*mut u8, PhantomPinned)>,
+        }
+    )*};
+}
+
+opaque! {
+    /// `struct lxc_container`.
+    LxcContainer;
+    /// `struct bdev_specs`.
+    BdevSpecsC;
+    /// `struct lxc_snapshot`.
+    LxcSnapshot;
+    /// `struct migrate_opts`.
+    MigrateOpts;
+    /// `struct lxc_console_log`.
+    LxcConsoleLog;
+    /// `struct lxc_mount`.
+    LxcMount;
+    /// `struct lxc_log`.
+    LxcLog;
+    /// `lxc_attach_options_t`.
+    LxcAttachOptions;
+}
+
+/// `lxc_attach_exec_t`.
+pub type LxcAttachExec = Option<unsafe extern "C" fn(payload: *mut c_void) -> c_int>;
+
+include!(concat!(env!("OUT_DIR"), "/ffi.rs"));
+
+unsafe extern "C" {
+    pub fn lxcrs_glue_name(c: *mut LxcContainer) -> *const c_char;
+    pub fn lxcrs_glue_error_num(c: *mut LxcContainer) -> c_int;
+    pub fn lxcrs_glue_header_version() -> *const c_char;
+    pub fn lxcrs_glue_bdev_specs_new(
+        fstype: *const c_char,
+        fssize: u64,
+        zfsroot: *const c_char,
+        lvm_vg: *const c_char,
+        lvm_lv: *const c_char,
+        lvm_thinpool: *const c_char,
+        dir: *const c_char,
+        rbd_name: *const c_char,
+        rbd_pool: *const c_char,
+    ) -> *mut BdevSpecsC;
+    pub fn lxcrs_glue_bdev_specs_free(s: *mut BdevSpecsC);
+    pub fn lxcrs_glue_log_init(
+        name: *const c_char,
+        lxcpath: *const c_char,
+        file: *const c_char,
+        level: *const c_char,
+        prefix: *const c_char,
+        quiet: bool,
+    ) -> c_int;
+}

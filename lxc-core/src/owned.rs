@@ -1,0 +1,241 @@
+//! Owners for what liblxc allocates (I-8), and the C strings the binding lends to it.
+
+use std::ffi::{c_char, CStr, CString, OsStr};
+use std::os::unix::ffi::OsStrExt;
+use std::ptr;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ffi;
+
+/// A `char *` malloc'd by liblxc; freed with `free` on drop.
+pub(crate) struct MallocStr(*mut c_char);
+
+impl MallocStr {
+    /// # Safety
+    /// `p` is null or a malloc'd NUL-terminated string the caller owns.
+    pub(crate) unsafe fn new(p: *mut c_char) -> MallocStr {
+        MallocStr(p)
+    }
+
+    pub(crate) fn bytes(&self) -> Option<&[u8]> {
+        // SAFETY: non-null pointers are NUL-terminated strings owned by self.
+        (!self.0.is_null()).then(|| unsafe { CStr::from_ptr(self.0) }.to_bytes())
+    }
+}
+
+impl Drop for MallocStr {
+    fn drop(&mut self) {
+        // SAFETY: the pointer came from liblxc's malloc and is freed exactly once.
+        unsafe { libc::free(self.0.cast()) }
+    }
+}
+
+/// A NULL-terminated `char **` malloc'd by liblxc (entries and array); freed on drop.
+pub(crate) struct MallocStrVec(*mut *mut c_char);
+
+impl MallocStrVec {
+    /// # Safety
+    /// `p` is null or a malloc'd NULL-terminated array of malloc'd strings the caller owns.
+    pub(crate) unsafe fn new(p: *mut *mut c_char) -> MallocStrVec {
+        MallocStrVec(p)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let mut i = 0;
+        std::iter::from_fn(move || {
+            if self.0.is_null() {
+                return None;
+            }
+            // SAFETY: the array is NULL-terminated; we stop at the terminator.
+            let p = unsafe { *self.0.add(i) };
+            if p.is_null() {
+                return None;
+            }
+            i += 1;
+            // SAFETY: each entry is a NUL-terminated string owned by self.
+            Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+        })
+    }
+}
+
+impl Drop for MallocStrVec {
+    fn drop(&mut self) {
+        if self.0.is_null() {
+            return;
+        }
+        // SAFETY: every entry up to the NULL terminator, then the array, was malloc'd by liblxc and
+        // is freed exactly once.
+        unsafe {
+            let mut i = 0;
+            loop {
+                let p = *self.0.add(i);
+                if p.is_null() {
+                    break;
+                }
+                libc::free(p.cast());
+                i += 1;
+            }
+            libc::free(self.0.cast());
+        }
+    }
+}
+
+/// A counted (not NULL-terminated) `char **` from `list_*_containers`; freed on drop.
+pub(crate) struct CountedStrVec {
+    pub(crate) ptr: *mut *mut c_char,
+    pub(crate) len: usize,
+}
+
+impl CountedStrVec {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        (0..if self.ptr.is_null() { 0 } else { self.len }).filter_map(move |i| {
+            // SAFETY: i < len, and the array holds len entries.
+            let p = unsafe { *self.ptr.add(i) };
+            // SAFETY: non-null entries are NUL-terminated strings owned by self.
+            (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
+        })
+    }
+}
+
+impl Drop for CountedStrVec {
+    fn drop(&mut self) {
+        if self.ptr.is_null() {
+            return;
+        }
+        // SAFETY: len entries and the array were malloc'd by liblxc; each is freed exactly once.
+        unsafe {
+            for i in 0..self.len {
+                libc::free((*self.ptr.add(i)).cast());
+            }
+            libc::free(self.ptr.cast());
+        }
+    }
+}
+
+/// A C string lent to liblxc for one call: on the stack when short, on the heap otherwise.
+pub(crate) enum SmallCStr {
+    Inline { buf: [u8; 120], len: usize },
+    Heap(CString),
+}
+
+impl SmallCStr {
+    /// Fails with the position of the first NUL byte.
+    pub(crate) fn new(bytes: &[u8]) -> std::result::Result<SmallCStr, usize> {
+        if let Some(pos) = memchr0(bytes) {
+            return Err(pos);
+        }
+        if bytes.len() < 120 {
+            let mut buf = [0u8; 120];
+            buf[..bytes.len()].copy_from_slice(bytes);
+            Ok(SmallCStr::Inline { buf, len: bytes.len() })
+        } else {
+            // No interior NUL was found above.
+            Ok(SmallCStr::Heap(CString::new(bytes).map_err(|e| e.nul_position())?))
+        }
+    }
+
+    #[inline]
+    pub(crate) fn as_ptr(&self) -> *const c_char {
+        match self {
+            SmallCStr::Inline { buf, .. } => buf.as_ptr().cast(),
+            SmallCStr::Heap(c) => c.as_ptr(),
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            SmallCStr::Inline { buf, len } => &buf[..*len],
+            SmallCStr::Heap(c) => c.as_bytes(),
+        }
+    }
+}
+
+#[inline]
+fn memchr0(b: &[u8]) -> Option<usize> {
+    b.iter().position(|&c| c == 0)
+}
+
+/// Storage options for `create` (`struct bdev_specs`).
+///
+/// Every field is optional; `Default` leaves liblxc's defaults in place. Which fields matter depends on
+/// the backing store passed with it: `dir` for `dir`, `fstype` and `fssize` for `loop`, `lvm` and
+/// `btrfs`, `zfs_root` for `zfs`, `lvm_*` for `lvm`, `rbd_*` for `rbd`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BdevSpecs {
+    /// Filesystem type for block-backed stores, e.g. `"ext4"`.
+    pub fstype: Option<String>,
+    /// Size in bytes for block-backed stores (0 = liblxc's default, 1 GiB).
+    pub fssize: u64,
+    /// Parent dataset for `zfs`.
+    pub zfs_root: Option<String>,
+    /// Volume group for `lvm`.
+    pub lvm_vg: Option<String>,
+    /// Logical volume name for `lvm`.
+    pub lvm_lv: Option<String>,
+    /// Thin pool for `lvm`.
+    pub lvm_thinpool: Option<String>,
+    /// Root filesystem directory for `dir`.
+    pub dir: Option<String>,
+    /// Image name for `rbd`.
+    pub rbd_name: Option<String>,
+    /// Pool for `rbd`.
+    pub rbd_pool: Option<String>,
+}
+
+/// A `struct bdev_specs` built by glue.c for one call, with the strings it borrows.
+pub(crate) struct BdevSpecsC {
+    ptr: *mut ffi::BdevSpecsC,
+    _strings: Vec<CString>,
+}
+
+impl BdevSpecsC {
+    pub(crate) fn new(s: &BdevSpecs) -> Result<BdevSpecsC> {
+        let mut strings = Vec::new();
+        let mut lend = |name: &'static str, v: &Option<String>| -> Result<*const c_char> {
+            match v {
+                None => Ok(ptr::null()),
+                Some(v) => {
+                    let c = CString::new(v.as_bytes()).map_err(|e| {
+                        Error::new(
+                            ErrorKind::InvalidArgument,
+                            "create",
+                            format!("backing store option `{name}` has a NUL byte at {}", e.nul_position()),
+                        )
+                    })?;
+                    let p = c.as_ptr();
+                    strings.push(c);
+                    Ok(p)
+                }
+            }
+        };
+        let fstype = lend("fstype", &s.fstype)?;
+        let zfs = lend("zfs_root", &s.zfs_root)?;
+        let vg = lend("lvm_vg", &s.lvm_vg)?;
+        let lv = lend("lvm_lv", &s.lvm_lv)?;
+        let thin = lend("lvm_thinpool", &s.lvm_thinpool)?;
+        let dir = lend("dir", &s.dir)?;
+        let rbdn = lend("rbd_name", &s.rbd_name)?;
+        let rbdp = lend("rbd_pool", &s.rbd_pool)?;
+        // SAFETY: every pointer is null or points into `strings`, which lives as long as the result.
+        let ptr = unsafe { ffi::lxcrs_glue_bdev_specs_new(fstype, s.fssize, zfs, vg, lv, thin, dir, rbdn, rbdp) };
+        if ptr.is_null() {
+            return Err(Error::new(ErrorKind::Failed, "create", "out of memory building bdev_specs"));
+        }
+        Ok(BdevSpecsC { ptr, _strings: strings })
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut ffi::BdevSpecsC {
+        self.ptr
+    }
+}
+
+impl Drop for BdevSpecsC {
+    fn drop(&mut self) {
+        // SAFETY: allocated by lxcrs_glue_bdev_specs_new, freed once.
+        unsafe { ffi::lxcrs_glue_bdev_specs_free(self.ptr) }
+    }
+}
+
+pub(crate) fn os_bytes(s: &OsStr) -> &[u8] {
+    s.as_bytes()
+}

@@ -1,0 +1,1 @@
+//! trybuild compile-fail tests of lxc-rs live in `tests/ui.rs`.
