@@ -23,7 +23,10 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=LXC_RS_INCLUDE_DIR");
 
-    let lib = match pkg_config::Config::new().atleast_version("4.0.0").probe("lxc") {
+    let lib = match pkg_config::Config::new()
+        .atleast_version("4.0.0")
+        .probe("lxc")
+    {
         Ok(lib) => lib,
         Err(e) => panic!(
             "lxc-rs needs liblxc >= 4.0.0 and its headers, found through pkg-config: {e}\n\
@@ -76,12 +79,7 @@ fn main() {
                     name = m.name
                 )
                 .unwrap();
-                writeln!(
-                    rs,
-                    "    pub fn {PREFIX}{}_ptr() -> LxcAttachExec;",
-                    m.name
-                )
-                .unwrap();
+                writeln!(rs, "    pub fn {PREFIX}{}_ptr() -> LxcAttachExec;", m.name).unwrap();
             }
         }
         rs_meta(&mut meta, m, present);
@@ -118,7 +116,9 @@ fn find_header(include_paths: &[PathBuf]) -> PathBuf {
     include_paths
         .iter()
         .map(|p| p.join("lxc/lxccontainer.h"))
-        .chain(std::iter::once(PathBuf::from("/usr/include/lxc/lxccontainer.h")))
+        .chain(std::iter::once(PathBuf::from(
+            "/usr/include/lxc/lxccontainer.h",
+        )))
         .find(|p| p.exists())
         .expect("lxc/lxccontainer.h not found; install lxc-dev")
 }
@@ -143,8 +143,16 @@ fn c_params(m: &Member, with_container: bool) -> (String, String, String) {
         types.push(a.c.to_string());
         names.push(a.name.to_string());
     }
-    let p = if params.is_empty() { "void".into() } else { params.join(", ") };
-    let t = if types.is_empty() { "void".into() } else { types.join(", ") };
+    let p = if params.is_empty() {
+        "void".into()
+    } else {
+        params.join(", ")
+    };
+    let t = if types.is_empty() {
+        "void".into()
+    } else {
+        types.join(", ")
+    };
     (p, t, names.join(", "))
 }
 
@@ -251,13 +259,19 @@ fn rs_extern(rs: &mut String, m: &Member, with_container: bool) {
         "void" => String::new(),
         r => format!(" -> {}", rust_type(r)),
     };
-    writeln!(rs, "    pub fn {PREFIX}{}({}){ret};", m.name, params.join(", ")).unwrap();
+    writeln!(
+        rs,
+        "    pub fn {PREFIX}{}({}){ret};",
+        m.name,
+        params.join(", ")
+    )
+    .unwrap();
 }
 
 fn rs_meta(meta: &mut String, m: &Member, present: bool) {
     let (ma, mi, pa) = table::version_triple(m.since);
-    let guarded = table::version_triple(m.since) > table::version_triple(table::OLDEST_SUPPORTED)
-        || !present;
+    let guarded =
+        table::version_triple(m.since) > table::version_triple(table::OLDEST_SUPPORTED) || !present;
     let ext = match m.api_ext {
         Some(e) => format!("Some({e:?})"),
         None => "None".into(),

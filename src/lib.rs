@@ -1,1 +1,73 @@
-//! lxc
+//! Safe, complete and fast Rust bindings to liblxc, the library behind Linux Containers.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use lxc::{Container, State};
+//!
+//! fn main() -> lxc::Result<()> {
+//!     let lxcpath = std::env::temp_dir().join("lxc-doc-example");
+//!     std::fs::create_dir_all(&lxcpath).expect("create lxcpath");
+//!
+//!     let c = Container::new_in("doc-example", &lxcpath)?;
+//!     c.create("busybox", &[])?;
+//!     // No lxcbr0 bridge here: give the container no network.
+//!     c.clear_config_item("lxc.net")?;
+//!     c.set_config_item("lxc.net.0.type", "empty")?;
+//!     c.save_config(None)?;
+//!
+//!     c.start()?;
+//!     c.wait(State::Running, Duration::from_secs(5))?;
+//!     println!("{} is {} with init pid {}", c.name(), c.state()?, c.init_pid()?);
+//!
+//!     c.stop()?;
+//!     c.destroy()?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # What is here
+//!
+//! - [`Container`]: one container. Every member of liblxc's `struct lxc_container` is a method,
+//!   named the Rust way; the C name is a doc alias, so searching for `get_config_item` finds
+//!   [`Container::config_item`].
+//! - Free functions: [`version`], [`defined_container_names`], [`active_containers`],
+//!   [`global_config_item`], [`config_item_is_supported`], [`has_api_extension`], [`log`].
+//! - [`Error`]: every failure says which liblxc member failed, on which container, and why, with a
+//!   matchable [`ErrorKind`]. Nothing panics on a bad argument: a NUL byte is
+//!   [`ErrorKind::InvalidArgument`].
+//!
+//! # Threads
+//!
+//! [`Container`] is `Send` and not `Sync`; see its documentation for why, and for
+//! [`Container::try_clone`], which shares one liblxc object between threads behind a lock.
+//!
+//! # liblxc versions
+//!
+//! lxc-rs builds against the installed liblxc (4.0 or newer) and checks, at run time, that a member is
+//! in the running library before it touches it: a member newer than the library is
+//! [`ErrorKind::Unsupported`], never undefined behaviour. [`runtime_version`] tells which one runs.
+#![deny(missing_docs)]
+
+pub use lxc_core::{BdevSpecs, Error, ErrorKind, Result, Version};
+pub use lxc_decls::*;
+
+/// The running liblxc version, parsed (`5.0.2`, `6.0.0-devel`, …).
+pub fn runtime_version() -> Version {
+    lxc_core::version::runtime()
+}
+
+/// The `LXC_VERSION` of the liblxc headers lxc-rs was compiled against.
+pub fn header_version() -> &'static str {
+    lxc_core::version::header_string()
+}
+
+/// Raw access for what the safe API does not cover yet: the liblxc container object type.
+pub mod raw {
+    pub use lxc_core::ffi::LxcContainer;
+}
+
+#[doc(hidden)]
+pub mod __private {
+    pub use lxc_core::__private::*;
+    pub use lxc_core::version::override_runtime_for_tests;
+}

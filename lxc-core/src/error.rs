@@ -180,7 +180,11 @@ impl fmt::Display for Error {
         }
         write!(f, ": {}", i.reason)?;
         match (i.errno, i.code) {
-            (Some(e), Some(c)) => write!(f, " (liblxc returned {c}: {})", io::Error::from_raw_os_error(e)),
+            (Some(e), Some(c)) => write!(
+                f,
+                " (liblxc returned {c}: {})",
+                io::Error::from_raw_os_error(e)
+            ),
             (Some(e), None) => write!(f, " ({})", io::Error::from_raw_os_error(e)),
             (None, Some(c)) if c != 0 => write!(f, " (liblxc returned {c})"),
             _ => Ok(()),

@@ -47,7 +47,8 @@ impl Handle {
     /// gives up, and no other thread may use the same C object while this handle lives unless it
     /// does so through this handle's clones.
     pub unsafe fn from_raw(ptr: *mut LxcContainer, op: &'static str) -> Result<Handle> {
-        let ptr = NonNull::new(ptr).ok_or_else(|| Error::new(ErrorKind::Failed, op, "liblxc returned no container"))?;
+        let ptr = NonNull::new(ptr)
+            .ok_or_else(|| Error::new(ErrorKind::Failed, op, "liblxc returned no container"))?;
         // SAFETY: ptr is a valid container; its name is a NUL-terminated string owned by it.
         let name = unsafe {
             let p = ffi::lxcrs_glue_name(ptr.as_ptr());
@@ -57,7 +58,11 @@ impl Handle {
                 CStr::from_ptr(p).to_string_lossy().into_owned()
             }
         };
-        Ok(Handle { ptr, name: name.into_boxed_str(), shared: OnceCell::new() })
+        Ok(Handle {
+            ptr,
+            name: name.into_boxed_str(),
+            shared: OnceCell::new(),
+        })
     }
 
     /// The raw pointer, still owned by this handle.
@@ -88,19 +93,29 @@ impl Handle {
         // SAFETY: self.ptr is a valid container we hold a reference to.
         let r = unsafe { ffi::lxcrs_v1_lxc_container_get(self.ptr.as_ptr()) };
         if r != 1 {
-            return Err(Error::new(ErrorKind::Failed, "lxc_container_get", "liblxc refused another reference")
-                .with_container(&*self.name)
-                .with_code(r.into()));
+            return Err(Error::new(
+                ErrorKind::Failed,
+                "lxc_container_get",
+                "liblxc refused another reference",
+            )
+            .with_container(&*self.name)
+            .with_code(r.into()));
         }
         let shared = OnceCell::new();
         let _ = shared.set(lock.clone());
-        Ok(Handle { ptr: self.ptr, name: self.name.clone(), shared })
+        Ok(Handle {
+            ptr: self.ptr,
+            name: self.name.clone(),
+            shared,
+        })
     }
 
     /// Serialises calls with the clones of this handle; `None` (no cost) when it was never cloned.
     #[inline]
     pub fn lock(&self) -> Option<MutexGuard<'_, ()>> {
-        self.shared.get().map(|m| m.lock().unwrap_or_else(|p| p.into_inner()))
+        self.shared
+            .get()
+            .map(|m| m.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
@@ -117,6 +132,9 @@ impl Drop for Handle {
 
 impl std::fmt::Debug for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Handle").field("name", &self.name).field("ptr", &self.ptr).finish()
+        f.debug_struct("Handle")
+            .field("name", &self.name)
+            .field("ptr", &self.ptr)
+            .finish()
     }
 }

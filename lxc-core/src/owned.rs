@@ -127,10 +127,15 @@ impl SmallCStr {
         if bytes.len() < 120 {
             let mut buf = [0u8; 120];
             buf[..bytes.len()].copy_from_slice(bytes);
-            Ok(SmallCStr::Inline { buf, len: bytes.len() })
+            Ok(SmallCStr::Inline {
+                buf,
+                len: bytes.len(),
+            })
         } else {
             // No interior NUL was found above.
-            Ok(SmallCStr::Heap(CString::new(bytes).map_err(|e| e.nul_position())?))
+            Ok(SmallCStr::Heap(
+                CString::new(bytes).map_err(|e| e.nul_position())?,
+            ))
         }
     }
 
@@ -199,7 +204,10 @@ impl BdevSpecsC {
                         Error::new(
                             ErrorKind::InvalidArgument,
                             "create",
-                            format!("backing store option `{name}` has a NUL byte at {}", e.nul_position()),
+                            format!(
+                                "backing store option `{name}` has a NUL byte at {}",
+                                e.nul_position()
+                            ),
                         )
                     })?;
                     let p = c.as_ptr();
@@ -217,11 +225,20 @@ impl BdevSpecsC {
         let rbdn = lend("rbd_name", &s.rbd_name)?;
         let rbdp = lend("rbd_pool", &s.rbd_pool)?;
         // SAFETY: every pointer is null or points into `strings`, which lives as long as the result.
-        let ptr = unsafe { ffi::lxcrs_glue_bdev_specs_new(fstype, s.fssize, zfs, vg, lv, thin, dir, rbdn, rbdp) };
+        let ptr = unsafe {
+            ffi::lxcrs_glue_bdev_specs_new(fstype, s.fssize, zfs, vg, lv, thin, dir, rbdn, rbdp)
+        };
         if ptr.is_null() {
-            return Err(Error::new(ErrorKind::Failed, "create", "out of memory building bdev_specs"));
+            return Err(Error::new(
+                ErrorKind::Failed,
+                "create",
+                "out of memory building bdev_specs",
+            ));
         }
-        Ok(BdevSpecsC { ptr, _strings: strings })
+        Ok(BdevSpecsC {
+            ptr,
+            _strings: strings,
+        })
     }
 
     pub(crate) fn as_ptr(&self) -> *mut ffi::BdevSpecsC {

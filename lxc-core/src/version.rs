@@ -30,7 +30,12 @@ pub struct Version {
 impl Version {
     /// A release version.
     pub const fn new(major: u32, minor: u32, micro: u32) -> Version {
-        Version { major, minor, micro, devel: false }
+        Version {
+            major,
+            minor,
+            micro,
+            devel: false,
+        }
     }
 
     /// Parses the forms liblxc and distributions produce: `5.0.2`, `6.0.0-devel`,
@@ -48,7 +53,9 @@ impl Version {
         let mut i = 0;
         let mut rest = s;
         while i < 3 {
-            let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             if end == 0 {
                 break;
             }
@@ -65,8 +72,15 @@ impl Version {
         }
         let tail = rest.to_ascii_lowercase();
         let tail = tail.trim_start_matches(['-', '~', '.', '+']);
-        let devel = ["devel", "git", "rc", "pre"].iter().any(|p| tail.starts_with(p));
-        Some(Version { major: nums[0], minor: nums[1], micro: nums[2], devel })
+        let devel = ["devel", "git", "rc", "pre"]
+            .iter()
+            .any(|p| tail.starts_with(p));
+        Some(Version {
+            major: nums[0],
+            minor: nums[1],
+            micro: nums[2],
+            devel,
+        })
     }
 
     fn pack(self) -> u64 {
@@ -238,7 +252,10 @@ impl Member {
                 header_string()
             )
         } else if !rt.at_least(self.since) {
-            format!("needs liblxc {} or newer; this process runs liblxc {rt}", self.since)
+            format!(
+                "needs liblxc {} or newer; this process runs liblxc {rt}",
+                self.since
+            )
         } else if let Some(ext) = self.api_ext.filter(|e| !has_api_extension(e)) {
             format!("needs the liblxc API extension `{ext}`, which liblxc {rt} does not have")
         } else {
@@ -268,7 +285,11 @@ mod tests {
         ];
         for (s, (ma, mi, pa, devel)) in cases {
             let v = Version::parse(s).unwrap_or_else(|| panic!("{s:?} did not parse"));
-            assert_eq!((v.major, v.minor, v.micro, v.devel), (ma, mi, pa, devel), "{s:?}");
+            assert_eq!(
+                (v.major, v.minor, v.micro, v.devel),
+                (ma, mi, pa, devel),
+                "{s:?}"
+            );
         }
     }
 
@@ -287,6 +308,9 @@ mod tests {
         assert!(Version::new(5, 0, 2).at_least(Version::new(4, 0, 5)));
         assert!(Version::new(4, 0, 12) > Version::new(4, 0, 5));
         assert_eq!(Version::new(5, 0, 2).to_string(), "5.0.2");
-        assert_eq!(Version::unpack(Version::new(5, 0, 2).pack()), Version::new(5, 0, 2));
+        assert_eq!(
+            Version::unpack(Version::new(5, 0, 2).pack()),
+            Version::new(5, 0, 2)
+        );
     }
 }

@@ -1,1 +1,17 @@
-//! decls
+//! The declarations of lxc-rs: [`Container`] with one `#[lxc_method]` per member of liblxc's
+//! `struct lxc_container`, liblxc's free functions, and the typed values they use.
+//!
+//! Users depend on the `lxc` crate, which re-exports everything here.
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod container;
+mod flags;
+mod free;
+pub mod log;
+mod state;
+
+pub use container::Container;
+pub use flags::{CloneFlags, CreateFlags};
+pub use free::*;
+pub use state::State;

@@ -1,1 +1,78 @@
-//! macros
+//! The declaration DSL of lxc-rs: `#[lxc_method]`.
+//!
+//! ```ignore
+//! /// The value of a configuration key, e.g. `lxc.uts.name`.
+//! #[lxc_method(get_config_item, ret = BufString, err = Neg)]
+//! pub fn config_item(&self, key: &str) -> Result<String>;
+//! ```
+//!
+//! The first item names the liblxc member; `ret` says how liblxc hands the value back and `err` how it
+//! reports failure, both from closed sets; `since` and `api_ext` repeat the API table's guard for
+//! members newer than liblxc 4.0.0. The declaration is checked against the API table
+//! (`src/table.rs`, the same table the C trampolines are generated from): every mistake is reported,
+//! all at once, on the token at fault. The expansion is a few lines calling `lxc_core::__private`.
+//!
+//! Pipeline, one file each: `parse` (attribute and signature) → `check` (against the table) →
+//! `expand`.
+
+mod check;
+mod expand;
+mod parse;
+#[allow(dead_code)]
+mod table;
+
+use proc_macro::TokenStream;
+use proc_macro2::Span;
+
+/// Every mistake found in one declaration.
+#[derive(Default)]
+pub(crate) struct Errors(Vec<darling::Error>);
+
+impl Errors {
+    pub(crate) fn at(&mut self, span: Span, msg: String) {
+        self.0.push(syn::Error::new(span, msg).into());
+    }
+
+    pub(crate) fn push(&mut self, e: darling::Error) {
+        self.0.push(e);
+    }
+
+    pub(crate) fn handle<T>(&mut self, r: Result<T, darling::Error>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn into_tokens(self) -> Option<proc_macro2::TokenStream> {
+        (!self.0.is_empty()).then(|| darling::Error::multiple(self.0).write_errors())
+    }
+}
+
+/// Declares one member of liblxc's API as a safe Rust method or function.
+///
+/// See the crate documentation for the form, and `lxc-decls` for every declaration.
+#[proc_macro_attribute]
+pub fn lxc_method(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let decl = match syn::parse::<parse::Decl>(input) {
+        Ok(d) => d,
+        Err(e) => return e.to_compile_error().into(),
+    };
+    let attr = parse::attr(args.into(), &mut errors);
+    let checked = attr.and_then(|a| check::check(a, &decl, &mut errors));
+    match (errors.into_tokens(), checked) {
+        (Some(errs), _) => errs.into(),
+        (None, Some(c)) => expand::expand(&c, &decl).into(),
+        (None, None) => syn::Error::new(Span::call_site(), "invalid `#[lxc_method]` declaration")
+            .to_compile_error()
+            .into(),
+    }
+}

@@ -253,12 +253,19 @@ impl CRet {
     }
 
     pub fn is_pointer(self) -> bool {
-        matches!(self, CRet::ConstStr | CRet::MallocStr | CRet::StrVec | CRet::Container)
+        matches!(
+            self,
+            CRet::ConstStr | CRet::MallocStr | CRet::StrVec | CRet::Container
+        )
     }
 }
 
 /// Parses `"5.0.2"` into a comparable triple.
 pub fn version_triple(v: &str) -> (u32, u32, u32) {
     let mut it = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-    (it.next().unwrap_or(0), it.next().unwrap_or(0), it.next().unwrap_or(0))
+    (
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+        it.next().unwrap_or(0),
+    )
 }

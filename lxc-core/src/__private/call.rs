@@ -8,7 +8,7 @@ use std::sync::MutexGuard;
 
 use super::class::{Class, Lower, LowerError};
 use super::err::{Failure, Policy};
-use super::ret::{FromBuf, Lift};
+use super::ret::{FromBuf, Lift, LiftInfallible};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::{self, LxcContainer};
 use crate::version::{Member, Needs};
@@ -64,7 +64,43 @@ impl<'a> Call<'a> {
         if let Err(e) = member.check() {
             return Err(e.with_container(handle.name()));
         }
-        Ok(Call { handle: Some(handle), member, subject: None, _guard: handle.lock() })
+        Ok(Call {
+            handle: Some(handle),
+            member,
+            subject: None,
+            _guard: handle.lock(),
+        })
+    }
+
+    /// Starts a call of a member that is never guarded and cannot fail.
+    #[inline(always)]
+    pub fn method_unguarded<H: AsHandle + ?Sized>(h: &'a H, member: &'static Member) -> Call<'a> {
+        let handle = h.handle();
+        debug_assert!(!member.guarded);
+        Call {
+            handle: Some(handle),
+            member,
+            subject: None,
+            _guard: handle.lock(),
+        }
+    }
+
+    /// Starts a call of a free function that is never guarded and cannot fail.
+    #[inline(always)]
+    pub fn free_unguarded(member: &'static Member) -> Call<'a> {
+        debug_assert!(!member.guarded);
+        Call {
+            handle: None,
+            member,
+            subject: None,
+            _guard: None,
+        }
+    }
+
+    /// Runs a C call that cannot fail and whose value needs no conversion (`bool`, `void`).
+    #[inline(always)]
+    pub fn run_infallible<K, C, T: LiftInfallible<K, C>>(&self, f: impl FnOnce() -> C) -> T {
+        T::lift_infallible(f())
     }
 
     /// Starts a call of a free function.
@@ -75,7 +111,12 @@ impl<'a> Call<'a> {
     #[inline(always)]
     pub fn free(member: &'static Member) -> Result<Call<'a>> {
         member.check()?;
-        Ok(Call { handle: None, member, subject: None, _guard: None })
+        Ok(Call {
+            handle: None,
+            member,
+            subject: None,
+            _guard: None,
+        })
     }
 
     /// Names what a free function is about.
@@ -148,7 +189,10 @@ impl<'a> Call<'a> {
         }
         for _ in 0..8 {
             let mut heap = vec![0u8; len + 1];
-            let got = f(heap.as_mut_ptr().cast(), (len + 1).min(c_int::MAX as usize) as c_int);
+            let got = f(
+                heap.as_mut_ptr().cast(),
+                (len + 1).min(c_int::MAX as usize) as c_int,
+            );
             if let Some(failure) = P::check(&got) {
                 return Err(self.fail(failure));
             }
@@ -159,7 +203,10 @@ impl<'a> Call<'a> {
             // The value changed between the calls; size again.
             len = got as usize;
         }
-        Err(self.error(ErrorKind::Failed, "the value kept changing while it was read".into()))
+        Err(self.error(
+            ErrorKind::Failed,
+            "the value kept changing while it was read".into(),
+        ))
     }
 
     /// An error of this call, naming the member and the container.
@@ -180,9 +227,10 @@ impl<'a> Call<'a> {
                 ErrorKind::InvalidArgument,
                 format!("argument `{arg}` contains a NUL byte at position {pos}").into(),
             ),
-            LowerError::Invalid(why) => {
-                self.error(ErrorKind::InvalidArgument, format!("argument `{arg}`: {why}").into())
-            }
+            LowerError::Invalid(why) => self.error(
+                ErrorKind::InvalidArgument,
+                format!("argument `{arg}`: {why}").into(),
+            ),
             LowerError::Other(e) => e,
         }
     }
@@ -228,9 +276,10 @@ impl<'a> Call<'a> {
         // SAFETY: as above.
         let running = unsafe { ffi::lxcrs_v1_is_running(c) };
         match needs {
-            Needs::Running if !running => {
-                Some((ErrorKind::NotRunning, Cow::Borrowed("the container is not running")))
-            }
+            Needs::Running if !running => Some((
+                ErrorKind::NotRunning,
+                Cow::Borrowed("the container is not running"),
+            )),
             _ if !defined && !running => {
                 // SAFETY: as above; the returned string is owned by the container and copied at once.
                 let path = unsafe { ffi::lxcrs_v1_get_config_path(c) };
@@ -238,16 +287,19 @@ impl<'a> Call<'a> {
                     String::new()
                 } else {
                     // SAFETY: non-null NUL-terminated string owned by the container.
-                    unsafe { CStr::from_ptr(path) }.to_string_lossy().into_owned()
+                    unsafe { CStr::from_ptr(path) }
+                        .to_string_lossy()
+                        .into_owned()
                 };
                 Some((
                     ErrorKind::NotFound,
                     Cow::Owned(format!("the container is not defined in lxcpath {path:?}")),
                 ))
             }
-            Needs::Stopped if running => {
-                Some((ErrorKind::Running, Cow::Borrowed("the container is running; stop it first")))
-            }
+            Needs::Stopped if running => Some((
+                ErrorKind::Running,
+                Cow::Borrowed("the container is running; stop it first"),
+            )),
             _ => None,
         }
     }
@@ -257,4 +309,73 @@ impl<'a> Call<'a> {
 fn clear_errno() {
     // SAFETY: __errno_location returns this thread's errno slot.
     unsafe { *libc::__errno_location() = 0 }
+}
+
+/// `list_*_containers`: names only (`cret` NULL), from a counted, not NULL-terminated, array.
+///
+/// # Errors
+///
+/// When liblxc returns a negative count, or a name is not UTF-8.
+pub fn list_names(
+    call: &Call<'_>,
+    lxcpath: *const c_char,
+    f: unsafe extern "C" fn(
+        *const c_char,
+        *mut *mut *mut c_char,
+        *mut *mut *mut LxcContainer,
+    ) -> c_int,
+) -> Result<Vec<String>> {
+    let mut names: *mut *mut c_char = std::ptr::null_mut();
+    // SAFETY: lxcpath is null or a live C string; `names` is a valid out-pointer; cret is NULL, which
+    // liblxc accepts for "names only".
+    let n = unsafe { f(lxcpath, &mut names, std::ptr::null_mut()) };
+    let owned = crate::owned::CountedStrVec {
+        ptr: names,
+        len: usize::try_from(n).unwrap_or(0),
+    };
+    if let Some(failure) = <super::err::Neg as Policy<c_int>>::check(&n) {
+        return Err(call.fail(failure));
+    }
+    owned
+        .iter()
+        .map(|b| <String as super::ret::FromCBytes>::from_c_bytes(b, call))
+        .collect()
+}
+
+/// `list_*_containers` with handles: each `cret` entry becomes a [`Handle`] (put on drop).
+///
+/// # Errors
+///
+/// When liblxc returns a negative count.
+pub fn list_handles(
+    call: &Call<'_>,
+    lxcpath: *const c_char,
+    f: unsafe extern "C" fn(
+        *const c_char,
+        *mut *mut *mut c_char,
+        *mut *mut *mut LxcContainer,
+    ) -> c_int,
+) -> Result<Vec<Handle>> {
+    let mut cret: *mut *mut LxcContainer = std::ptr::null_mut();
+    // SAFETY: as in `list_names`; with `names` NULL liblxc fills only `cret`.
+    let n = unsafe { f(lxcpath, std::ptr::null_mut(), &mut cret) };
+    if let Some(failure) = <super::err::Neg as Policy<c_int>>::check(&n) {
+        return Err(call.fail(failure));
+    }
+    let len = usize::try_from(n).unwrap_or(0);
+    let mut out = Vec::with_capacity(len);
+    if !cret.is_null() {
+        for i in 0..len {
+            // SAFETY: i < n entries, each a new reference the caller owns; Handle takes it over and
+            // puts it on drop. A null entry is skipped.
+            let p = unsafe { *cret.add(i) };
+            // SAFETY: p is null or a reference we own (see above).
+            if let Ok(h) = unsafe { Handle::from_raw(p, call.member().name) } {
+                out.push(h);
+            }
+        }
+        // SAFETY: the array itself was malloc'd by liblxc; its entries are now owned by `out`.
+        unsafe { libc::free(cret.cast()) };
+    }
+    Ok(out)
 }

@@ -93,12 +93,6 @@ classes! {
 /// A string argument, stack-allocated when short.
 pub struct CStrArg(SmallCStr);
 
-impl CStrArg {
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-}
-
 impl AsC<Str> for CStrArg {
     #[inline]
     fn as_c(&self) -> *const c_char {
@@ -116,6 +110,16 @@ impl AsC<MutStr> for CStrArg {
     fn as_c(&self) -> *mut c_char {
         // liblxc declares these `char *` but only reads them (checkpoint/restore directory).
         self.0.as_ptr().cast_mut()
+    }
+}
+
+/// A string with static storage (a state name), passed without copying.
+pub struct StaticCStrArg(pub &'static std::ffi::CStr);
+
+impl AsC<Str> for StaticCStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ptr()
     }
 }
 
@@ -221,15 +225,23 @@ pub struct StrArrayArg {
 impl StrArrayArg {
     fn new<S: AsRef<OsStr>>(items: &[S]) -> std::result::Result<StrArrayArg, LowerError> {
         if items.is_empty() {
-            return Ok(StrArrayArg { _strings: Vec::new(), ptrs: Vec::new() });
+            return Ok(StrArrayArg {
+                _strings: Vec::new(),
+                ptrs: Vec::new(),
+            });
         }
         let strings = items
             .iter()
-            .map(|s| CString::new(os_bytes(s.as_ref())).map_err(|e| LowerError::Nul(e.nul_position())))
+            .map(|s| {
+                CString::new(os_bytes(s.as_ref())).map_err(|e| LowerError::Nul(e.nul_position()))
+            })
             .collect::<std::result::Result<Vec<_>, _>>()?;
         let mut ptrs: Vec<*mut c_char> = strings.iter().map(|s| s.as_ptr().cast_mut()).collect();
         ptrs.push(ptr::null_mut());
-        Ok(StrArrayArg { _strings: strings, ptrs })
+        Ok(StrArrayArg {
+            _strings: strings,
+            ptrs,
+        })
     }
 
     fn ptr(&self) -> *const *mut c_char {
@@ -374,7 +386,10 @@ impl AsC<BdevSpecsArg> for BdevSpecsHolder {
 impl Lower<BdevSpecsArg> for Option<&BdevSpecs> {
     type Holder = BdevSpecsHolder;
     fn lower(self) -> std::result::Result<BdevSpecsHolder, LowerError> {
-        self.map(BdevSpecsC::new).transpose().map(BdevSpecsHolder).map_err(LowerError::Other)
+        self.map(BdevSpecsC::new)
+            .transpose()
+            .map(BdevSpecsHolder)
+            .map_err(LowerError::Other)
     }
 }
 impl Lower<BdevSpecsArg> for &BdevSpecs {

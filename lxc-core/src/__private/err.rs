@@ -47,14 +47,20 @@ impl<C> Policy<C> for Never {
 impl Policy<bool> for False {
     #[inline(always)]
     fn check(raw: &bool) -> Option<Failure> {
-        (!*raw).then_some(Failure { code: None, errno: None })
+        (!*raw).then_some(Failure {
+            code: None,
+            errno: None,
+        })
     }
 }
 
 impl Policy<c_int> for False {
     #[inline(always)]
     fn check(raw: &c_int) -> Option<Failure> {
-        (*raw == 0).then_some(Failure { code: Some(0), errno: None })
+        (*raw == 0).then_some(Failure {
+            code: Some(0),
+            errno: None,
+        })
     }
 }
 
@@ -67,7 +73,10 @@ impl<T> Policy<*const T> for Null {
     const CLEARS_ERRNO: bool = true;
     #[inline(always)]
     fn check(raw: &*const T) -> Option<Failure> {
-        raw.is_null().then(|| Failure { code: None, errno: errno() })
+        raw.is_null().then(|| Failure {
+            code: None,
+            errno: errno(),
+        })
     }
 }
 
@@ -75,7 +84,10 @@ impl<T> Policy<*mut T> for Null {
     const CLEARS_ERRNO: bool = true;
     #[inline(always)]
     fn check(raw: &*mut T) -> Option<Failure> {
-        raw.is_null().then(|| Failure { code: None, errno: errno() })
+        raw.is_null().then(|| Failure {
+            code: None,
+            errno: errno(),
+        })
     }
 }
 
@@ -89,13 +101,19 @@ impl<T> Policy<*mut T> for NullIsEmpty {
 impl Policy<c_int> for NegOne {
     #[inline(always)]
     fn check(raw: &c_int) -> Option<Failure> {
-        (*raw == -1).then_some(Failure { code: Some(-1), errno: None })
+        (*raw == -1).then_some(Failure {
+            code: Some(-1),
+            errno: None,
+        })
     }
 }
 
 #[inline(always)]
 fn neg(raw: c_int) -> Failure {
-    Failure { code: Some(raw.into()), errno: (raw < -1).then(|| raw.saturating_neg()) }
+    Failure {
+        code: Some(raw.into()),
+        errno: (raw < -1).then(|| raw.saturating_neg()),
+    }
 }
 
 impl Policy<c_int> for Neg {
@@ -108,7 +126,10 @@ impl Policy<c_int> for Neg {
 impl Policy<c_int> for NegErrno {
     #[inline(always)]
     fn check(raw: &c_int) -> Option<Failure> {
-        (*raw < 0).then(|| Failure { code: Some((*raw).into()), errno: Some(raw.saturating_neg()) })
+        (*raw < 0).then(|| Failure {
+            code: Some((*raw).into()),
+            errno: Some(raw.saturating_neg()),
+        })
     }
 }
 

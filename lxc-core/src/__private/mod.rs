@@ -11,7 +11,7 @@ pub mod class;
 pub mod err;
 pub mod ret;
 
-pub use call::{lower, subject, AsHandle, Call};
+pub use call::{list_handles, list_names, lower, subject, AsHandle, Call};
 pub use class::{AsC, Class, FlagsArg, Lower};
 pub use err::Policy;
 pub use ret::Lift;

@@ -109,6 +109,27 @@ impl<'a> Lift<'a, BorrowedFdKind, c_int> for BorrowedFd<'a> {
     }
 }
 
+/// Return values that need no conversion, for members that cannot fail.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from an lxc method that cannot fail with `ret = {K}`",
+    note = "a member with `err = Never` returns `bool` (`ret = Bool`) or `()` (`ret = Unit`) directly"
+)]
+pub trait LiftInfallible<K, C> {
+    fn lift_infallible(raw: C) -> Self;
+}
+
+impl LiftInfallible<Bool, bool> for bool {
+    #[inline(always)]
+    fn lift_infallible(raw: bool) -> bool {
+        raw
+    }
+}
+
+impl<C> LiftInfallible<Unit, C> for () {
+    #[inline(always)]
+    fn lift_infallible(_: C) {}
+}
+
 /// Text from C, into the declared owned type.
 pub trait FromCBytes: Sized {
     fn from_c_bytes(b: &[u8], call: &Call<'_>) -> Result<Self>;
@@ -119,7 +140,9 @@ impl FromCBytes for String {
     fn from_c_bytes(b: &[u8], call: &Call<'_>) -> Result<String> {
         match std::str::from_utf8(b) {
             Ok(s) => Ok(s.to_owned()),
-            Err(e) => Err(call.invalid_data(format!("the value is not UTF-8 ({e}); ask for `Vec<u8>` or `PathBuf`"))),
+            Err(e) => Err(call.invalid_data(format!(
+                "the value is not UTF-8 ({e}); ask for `Vec<u8>` or `PathBuf`"
+            ))),
         }
     }
 }
@@ -142,7 +165,10 @@ impl FromCBytes for PathBuf {
 impl FromCBytes for Vec<String> {
     fn from_c_bytes(b: &[u8], call: &Call<'_>) -> Result<Vec<String>> {
         let s = String::from_c_bytes(b, call)?;
-        Ok(s.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect())
+        Ok(s.lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect())
     }
 }
 
@@ -173,7 +199,10 @@ impl<'a> Lift<'a, StrVec, *mut *mut c_char> for Vec<String> {
         // SAFETY: null, or a NULL-terminated malloc'd array of malloc'd strings the caller owns;
         // MallocStrVec frees every entry and the array once, even when a conversion below fails.
         let owned = unsafe { MallocStrVec::new(raw) };
-        owned.iter().map(|b| String::from_c_bytes(b, call)).collect()
+        owned
+            .iter()
+            .map(|b| String::from_c_bytes(b, call))
+            .collect()
     }
 }
 

@@ -1,0 +1,101 @@
+//! liblxc's free functions.
+
+use std::path::Path;
+
+use lxc_core::__private::{ffi, meta, AsC, Call};
+use lxc_core::Result;
+use lxc_macros::lxc_method;
+
+use crate::container::Container;
+
+/// The version string of the running liblxc, e.g. `"5.0.2"`.
+#[lxc_method(lxc_get_version, ret = StaticStr, err = Never)]
+pub fn version() -> Result<String>;
+
+/// A value of liblxc's global configuration (`lxc.lxcpath`, `lxc.default_config`,
+/// `lxc.bdev.lvm.vg`, …). An unknown key is `InvalidArgument`; a known key without a value is
+/// `Failed` with no errno.
+#[lxc_method(lxc_get_global_config_item, ret = StaticStr, err = Null)]
+pub fn global_config_item(key: &str) -> Result<String>;
+
+/// Whether liblxc knows the configuration key `key`. The match is exact: `"lxc.net"` is known,
+/// `"lxc.net.0.type"` is not.
+#[lxc_method(lxc_config_item_is_supported, ret = Bool, err = Never)]
+pub fn config_item_is_supported(key: &str) -> Result<bool>;
+
+/// Whether the running liblxc has the API extension `extension`, e.g. `"pidfd"`.
+#[lxc_method(lxc_has_api_extension, ret = Bool, err = Never)]
+pub fn has_api_extension(extension: &str) -> Result<bool>;
+
+/// The states liblxc can wait for, by its names (`"STOPPED"`, …, `"THAWED"`).
+#[lxc_method(lxc_get_wait_states, ret = Manual, err = Never)]
+pub fn wait_states() -> Vec<String> {
+    // SAFETY: a NULL array asks for the count only.
+    let n = unsafe { ffi::lxcrs_v1_lxc_get_wait_states(std::ptr::null_mut()) };
+    let mut states = vec![std::ptr::null(); usize::try_from(n).unwrap_or(0)];
+    // SAFETY: the array has room for the `n` static strings liblxc writes.
+    unsafe { ffi::lxcrs_v1_lxc_get_wait_states(states.as_mut_ptr()) };
+    states
+        .into_iter()
+        .filter(|p| !p.is_null())
+        // SAFETY: each entry is a static NUL-terminated string, copied at once.
+        .map(|p| {
+            unsafe { std::ffi::CStr::from_ptr(p) }
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+macro_rules! listing {
+    ($member:ident, $tramp:ident, $names:ident, $handles:ident, $what:literal) => {
+        #[doc = concat!("The names of the ", $what, " containers in `lxcpath` (`None`: the default lxcpath).")]
+        ///
+        /// # Errors
+        ///
+        /// When the lxcpath cannot be read, or it has a NUL byte.
+        #[lxc_method($member, ret = Manual, err = Neg)]
+        pub fn $names(lxcpath: Option<&Path>) -> Result<Vec<String>> {
+            let call = Call::free(&meta::$member)?;
+            let path = lxc_core::__private::lower::<lxc_core::__private::class::OptStr, _>(lxcpath, &call, "lxcpath")?;
+            let p = <_ as AsC<lxc_core::__private::class::OptStr>>::as_c(&path);
+            lxc_core::__private::list_names(&call, p, ffi::$tramp)
+        }
+
+        #[doc = concat!("The ", $what, " containers in `lxcpath` (`None`: the default lxcpath), opened.")]
+        ///
+        /// # Errors
+        ///
+        /// When the lxcpath cannot be read, or it has a NUL byte.
+        #[lxc_method($member, ret = Manual, err = Neg)]
+        pub fn $handles(lxcpath: Option<&Path>) -> Result<Vec<Container>> {
+            let call = Call::free(&meta::$member)?;
+            let path = lxc_core::__private::lower::<lxc_core::__private::class::OptStr, _>(lxcpath, &call, "lxcpath")?;
+            let p = <_ as AsC<lxc_core::__private::class::OptStr>>::as_c(&path);
+            let handles = lxc_core::__private::list_handles(&call, p, ffi::$tramp)?;
+            Ok(handles.into_iter().map(Container::from_handle).collect())
+        }
+    };
+}
+
+listing!(
+    list_defined_containers,
+    lxcrs_v1_list_defined_containers,
+    defined_container_names,
+    defined_containers,
+    "defined"
+);
+listing!(
+    list_active_containers,
+    lxcrs_v1_list_active_containers,
+    active_container_names,
+    active_containers,
+    "running"
+);
+listing!(
+    list_all_containers,
+    lxcrs_v1_list_all_containers,
+    all_container_names,
+    all_containers,
+    "defined or running"
+);

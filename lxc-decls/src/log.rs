@@ -1,0 +1,129 @@
+//! liblxc's process-wide log.
+
+use std::ffi::CString;
+use std::path::PathBuf;
+
+use lxc_core::__private::{ffi, meta, Call};
+use lxc_core::{Error, ErrorKind, Result};
+use lxc_macros::lxc_method;
+
+/// How much liblxc logs.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[non_exhaustive]
+pub enum LogLevel {
+    /// Everything.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Informational messages.
+    Info,
+    /// Notices.
+    Notice,
+    /// Warnings.
+    Warn,
+    /// Errors only.
+    #[default]
+    Error,
+    /// Critical errors only.
+    Crit,
+    /// Alerts only.
+    Alert,
+    /// Fatal errors only.
+    Fatal,
+}
+
+impl LogLevel {
+    fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "TRACE",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Notice => "NOTICE",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERROR",
+            LogLevel::Crit => "CRIT",
+            LogLevel::Alert => "ALERT",
+            LogLevel::Fatal => "FATAL",
+        }
+    }
+}
+
+/// Options of [`init`] (`struct lxc_log`).
+#[derive(Clone, Debug, Default)]
+pub struct LogOptions {
+    /// The container name logged with each line, if any.
+    pub name: Option<String>,
+    /// The lxcpath used to place a default log file, if `file` is unset.
+    pub lxcpath: Option<PathBuf>,
+    /// The file to log to.
+    pub file: Option<PathBuf>,
+    /// The level.
+    pub level: LogLevel,
+    /// A prefix for each line (liblxc default: `"lxc"`).
+    pub prefix: Option<String>,
+    /// Do not also log to stderr.
+    pub quiet: bool,
+}
+
+/// Sets up liblxc's log for the whole process. liblxc keeps the first setup: a second call returns
+/// `Ok` and changes nothing.
+///
+/// # Errors
+///
+/// `InvalidArgument` for a NUL byte in an option; `Failed` when the log file cannot be opened.
+#[lxc_method(lxc_log_init, ret = Manual, err = Neg)]
+pub fn init(options: &LogOptions) -> Result<()> {
+    let call = Call::free(&meta::lxc_log_init)?;
+    let c = |field: &'static str, v: Option<&[u8]>| -> Result<Option<CString>> {
+        v.map(|b| {
+            CString::new(b).map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidArgument,
+                    "lxc_log_init",
+                    format!(
+                        "option `{field}` contains a NUL byte at position {}",
+                        e.nul_position()
+                    ),
+                )
+            })
+        })
+        .transpose()
+    };
+    use std::os::unix::ffi::OsStrExt;
+    let name = c("name", options.name.as_deref().map(str::as_bytes))?;
+    let lxcpath = c(
+        "lxcpath",
+        options.lxcpath.as_deref().map(|p| p.as_os_str().as_bytes()),
+    )?;
+    let file = c(
+        "file",
+        options.file.as_deref().map(|p| p.as_os_str().as_bytes()),
+    )?;
+    let prefix = c("prefix", options.prefix.as_deref().map(str::as_bytes))?;
+    let level = CString::new(options.level.as_str()).expect("level names have no NUL");
+    let p = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+    // SAFETY: every pointer is null or a live C string for the duration of the call; liblxc copies
+    // what it keeps.
+    let r = unsafe {
+        ffi::lxcrs_glue_log_init(
+            p(&name),
+            p(&lxcpath),
+            p(&file),
+            level.as_ptr(),
+            p(&prefix),
+            options.quiet,
+        )
+    };
+    if r < 0 {
+        let failure = lxc_core::__private::err::Failure {
+            code: Some(r.into()),
+            errno: (r < -1).then_some(-r),
+        };
+        return Err(call.fail(failure));
+    }
+    Ok(())
+}
+
+/// Closes liblxc's log file.
+#[lxc_method(lxc_log_close, ret = Unit, err = Never)]
+pub fn close();

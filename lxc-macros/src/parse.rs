@@ -1,0 +1,165 @@
+//! Parsing of `#[lxc_method(member, ret = .., err = .., since = .., api_ext = ..)]` and of the
+//! signature it is attached to. Nothing here judges the declaration: `check.rs` does.
+
+use darling::ast::NestedMeta;
+use darling::FromMeta;
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Ident, LitStr, Token};
+
+/// Option names, spelled once so parser and messages agree.
+pub const RET: &str = "ret";
+pub const ERR: &str = "err";
+
+/// The `key = value` options after the member name.
+#[derive(FromMeta)]
+pub struct Options {
+    pub ret: syn::Expr,
+    pub err: syn::Expr,
+    #[darling(default)]
+    pub since: Option<LitStr>,
+    #[darling(default)]
+    pub api_ext: Option<LitStr>,
+}
+
+/// The attribute, split into its positional member name and the options.
+pub struct Attr {
+    pub member: Ident,
+    pub options: Option<Options>,
+}
+
+/// The first item before the options, kept with its tokens for errors.
+struct Head {
+    member: Option<Ident>,
+    rest: TokenStream,
+}
+
+impl Parse for Head {
+    fn parse(input: ParseStream) -> syn::Result<Head> {
+        // The member is a bare identifier followed by `,` or the end; anything else means it is missing.
+        let fork = input.fork();
+        let member = if fork.peek(Ident) && (fork.peek2(Token![,]) || is_single_ident(&fork)) {
+            let id: Ident = input.parse()?;
+            if input.peek(Token![,]) {
+                input.parse::<Token![,]>()?;
+            }
+            Some(id)
+        } else {
+            None
+        };
+        Ok(Head {
+            member,
+            rest: input.parse()?,
+        })
+    }
+}
+
+fn is_single_ident(input: ParseStream) -> bool {
+    let f = input.fork();
+    f.parse::<Ident>().is_ok() && f.is_empty()
+}
+
+/// Parses the attribute arguments, adding every problem to `errors`.
+pub fn attr(args: TokenStream, errors: &mut crate::Errors) -> Option<Attr> {
+    let span = args.span();
+    let head = match syn::parse2::<Head>(args) {
+        Ok(h) => h,
+        Err(e) => {
+            errors.push(e.into());
+            return None;
+        }
+    };
+    let Some(member) = head.member else {
+        errors.at(
+            span_or(head.rest.span(), span),
+            "the first item of `#[lxc_method]` names the liblxc member, as in `#[lxc_method(get_config_item, ret = BufString, err = Neg)]`".into(),
+        );
+        return None;
+    };
+    let options = match NestedMeta::parse_meta_list(head.rest.clone()) {
+        Ok(list) => errors.handle(Options::from_list(&list).map_err(|e| e.with_span(&member))),
+        Err(e) => {
+            errors.at(
+                e.span(),
+                format!("cannot read the options of `#[lxc_method]`: {e}; `{RET}` and `{ERR}` take a kind name such as `ret = BufString`, not a Rust type"),
+            );
+            None
+        }
+    };
+    Some(Attr { member, options })
+}
+
+fn span_or(a: Span, b: Span) -> Span {
+    if a.source_text().is_some_and(|t| !t.is_empty()) {
+        a
+    } else {
+        b
+    }
+}
+
+/// A kind name given to `ret =` or `err =`, with its span.
+pub struct KindName {
+    pub name: String,
+    pub span: Span,
+}
+
+/// Reads `ret = X` / `err = X`: a bare identifier. Anything else is reported.
+pub fn kind_name(option: &str, e: &syn::Expr, errors: &mut crate::Errors) -> Option<KindName> {
+    if let syn::Expr::Path(p) = e {
+        if p.qself.is_none() && p.attrs.is_empty() {
+            if let Some(id) = p.path.get_ident() {
+                return Some(KindName {
+                    name: id.to_string(),
+                    span: id.span(),
+                });
+            }
+        }
+    }
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Str(s),
+        ..
+    }) = e
+    {
+        return Some(KindName {
+            name: s.value(),
+            span: s.span(),
+        });
+    }
+    errors.at(
+        e.span(),
+        format!(
+            "`{option}` takes one kind name, such as `{option} = {}`",
+            if option == RET { "BufString" } else { "Neg" }
+        ),
+    );
+    None
+}
+
+/// The item under the attribute: a function signature with or without a body.
+pub struct Decl {
+    pub attrs: Vec<syn::Attribute>,
+    pub vis: syn::Visibility,
+    pub sig: syn::Signature,
+    pub block: Option<syn::Block>,
+}
+
+impl Parse for Decl {
+    fn parse(input: ParseStream) -> syn::Result<Decl> {
+        let attrs = input.call(syn::Attribute::parse_outer)?;
+        let vis = input.parse()?;
+        let sig = input.parse()?;
+        let block = if input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+            None
+        } else {
+            Some(input.parse()?)
+        };
+        Ok(Decl {
+            attrs,
+            vis,
+            sig,
+            block,
+        })
+    }
+}
