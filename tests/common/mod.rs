@@ -1,0 +1,131 @@
+//! Shared fixture of the integration tests: a temporary lxcpath per test, removed with everything in
+//! it even when the test fails, and the rule for skipping.
+//!
+//! Real-container tests need root and liblxc with the busybox template. Outside CI they skip, loudly,
+//! when those are missing; with `CI=true` or `LXC_RS_REQUIRE_REAL=1` a missing prerequisite fails the
+//! test instead.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use lxc::{Container, CreateFlags, State};
+
+/// Why real containers cannot run here, if they cannot.
+fn missing_prerequisite() -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("not running as root".into());
+    }
+    let template = Path::new("/usr/share/lxc/templates/lxc-busybox");
+    if !template.exists() {
+        return Some(format!("{} is missing (install lxc-templates)", template.display()));
+    }
+    if !Path::new("/bin/busybox").exists() && !Path::new("/usr/bin/busybox").exists() {
+        return Some("busybox is missing (install busybox-static)".into());
+    }
+    None
+}
+
+fn required() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+        || std::env::var("LXC_RS_REQUIRE_REAL").is_ok_and(|v| v == "1")
+}
+
+/// A temporary lxcpath. `None` when real containers cannot run here (and that is allowed).
+pub struct Lxcpath {
+    dir: tempfile::TempDir,
+}
+
+impl Lxcpath {
+    /// A fresh lxcpath, or `None` (with a loud message) when the test must be skipped.
+    ///
+    /// # Panics
+    ///
+    /// Under CI, when a prerequisite is missing.
+    pub fn new(test: &str) -> Option<Lxcpath> {
+        if let Some(why) = missing_prerequisite() {
+            assert!(!required(), "real-container test {test} cannot run: {why} (CI requires it)");
+            eprintln!("\n*** SKIPPED real-container test {test}: {why} ***\n");
+            return None;
+        }
+        let dir = tempfile::Builder::new().prefix("lxc-rs-test-").tempdir().expect("temporary lxcpath");
+        Some(Lxcpath { dir })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A handle on `name` in this lxcpath (not created).
+    pub fn container(&self, name: &str) -> Container {
+        Container::new_in(name, self.path()).expect("open container")
+    }
+
+    /// A created busybox container with an empty network, saved.
+    pub fn busybox(&self, name: &str) -> Container {
+        let c = self.container(name);
+        c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[]).expect("create busybox container");
+        c.clear_config_item("lxc.net").expect("clear lxc.net");
+        c.set_config_item("lxc.net.0.type", "empty").expect("set lxc.net.0.type");
+        c.save_config(None).expect("save config");
+        c
+    }
+
+    /// A busybox container, started and running.
+    pub fn running(&self, name: &str) -> Container {
+        let c = self.busybox(name);
+        c.start().expect("start");
+        c.wait(State::Running, Duration::from_secs(10)).expect("wait for RUNNING");
+        c
+    }
+
+    /// Every path under the lxcpath with its size and kind, to prove an operation changed nothing.
+    pub fn tree(&self) -> BTreeMap<PathBuf, (bool, u64)> {
+        fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, (bool, u64)>) {
+            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            for e in entries.flatten() {
+                let p = e.path();
+                let Ok(md) = std::fs::symlink_metadata(&p) else { continue };
+                out.insert(p.clone(), (md.is_dir(), if md.is_file() { md.len() } else { 0 }));
+                if md.is_dir() && !md.file_type().is_symlink() {
+                    walk(&p, out);
+                }
+            }
+        }
+        let mut out = BTreeMap::new();
+        walk(self.path(), &mut out);
+        out
+    }
+}
+
+impl Drop for Lxcpath {
+    fn drop(&mut self) {
+        let Ok(entries) = std::fs::read_dir(self.path()) else { return };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Ok(c) = Container::new_in(name, self.path()) else { continue };
+            if c.is_running() {
+                let _ = c.stop();
+                let _ = c.wait(State::Stopped, Duration::from_secs(10));
+            }
+            if c.is_defined() {
+                let _ = c.destroy_with_snapshots();
+            }
+        }
+        // TempDir removes whatever is left.
+    }
+}
+
+/// Skips the rest of the test (returning) when real containers cannot run here.
+#[macro_export]
+macro_rules! lxcpath {
+    () => {
+        match common::Lxcpath::new(concat!(module_path!(), ":", line!())) {
+            Some(l) => l,
+            None => return,
+        }
+    };
+}
