@@ -1,0 +1,18 @@
+use lxc_core::Result;
+use lxc_core::__private::AsHandle;
+use lxc_macros::lxc_method;
+
+struct MyC(lxc_core::Handle);
+
+impl AsHandle for MyC {
+    fn handle(&self) -> &lxc_core::Handle {
+        &self.0
+    }
+}
+
+impl MyC {
+    #[lxc_method(set_timeout, ret = Unit, err = False)]
+    pub fn set_timeout(&self, seconds: i32) -> Result<()>;
+}
+
+fn main() {}

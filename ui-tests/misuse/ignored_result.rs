@@ -1,0 +1,10 @@
+#![deny(unused_must_use)]
+
+// A failed `stop` must not go unnoticed.
+fn stop(c: &lxc::Container) {
+    c.stop();
+}
+
+fn main() {
+    let _ = stop;
+}

@@ -1,0 +1,8 @@
+// A state is a `State`, not liblxc's string.
+fn is_running(c: &lxc::Container) -> lxc::Result<bool> {
+    Ok(c.state()? == "RUNNING")
+}
+
+fn main() {
+    let _ = is_running;
+}

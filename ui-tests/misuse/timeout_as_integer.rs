@@ -1,0 +1,8 @@
+// Timeouts are `Duration`s, not a bare number of some unit.
+fn shutdown(c: &lxc::Container) -> lxc::Result<()> {
+    c.shutdown(30)
+}
+
+fn main() {
+    let _ = shutdown;
+}

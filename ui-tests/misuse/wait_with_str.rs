@@ -1,0 +1,10 @@
+use std::time::Duration;
+
+// `wait` takes a `State`, so a misspelt state name cannot reach liblxc.
+fn wait_running(c: &lxc::Container) -> lxc::Result<()> {
+    c.wait("RUNNING", Duration::from_secs(5))
+}
+
+fn main() {
+    let _ = wait_running;
+}
