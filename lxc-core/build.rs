@@ -170,7 +170,7 @@ fn c_trampoline(c: &mut String, m: &Member, present: bool) {
         // Not in this header: the runtime guard refuses the call before it gets here.
         let mut body = String::new();
         for a in std::iter::once("c").chain(m.args.iter().map(|a| a.name)) {
-            write!(body, "\t(void){a};\n").unwrap();
+            writeln!(body, "\t(void){a};").unwrap();
         }
         let fail = match table::CRet::of(ret) {
             table::CRet::Void => "return;",

@@ -48,7 +48,10 @@ const NOT_YET_DECLARED: &[(&str, &str)] = &[
 
 /// Rows bound by hand-written runtime code rather than a declaration, with the reason.
 const RUNTIME_BOUND: &[(&str, &str)] = &[
-    ("lxc_container_get", "Container::try_clone, through Handle (refcount)"),
+    (
+        "lxc_container_get",
+        "Container::try_clone, through Handle (refcount)",
+    ),
     ("lxc_container_put", "Drop of Handle (refcount)"),
 ];
 
@@ -69,7 +72,9 @@ fn header(name: &str) -> String {
 
 /// Function-pointer members of `struct lxc_container` (not of nested structs such as lxc_snapshot).
 fn header_members(h: &str) -> BTreeSet<String> {
-    let start = h.find("struct lxc_container {").expect("struct lxc_container in header");
+    let start = h
+        .find("struct lxc_container {")
+        .expect("struct lxc_container in header");
     let body = &h[start..];
     let end = body.find("\n};").expect("end of struct lxc_container");
     let body = &body[..end];
@@ -77,7 +82,10 @@ fn header_members(h: &str) -> BTreeSet<String> {
     let mut rest = body;
     while let Some(i) = rest.find("(*") {
         let after = &rest[i + 2..];
-        let name: String = after.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let name: String = after
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
         if after[name.len()..].starts_with(")(") {
             out.insert(name);
         }
@@ -93,8 +101,11 @@ fn header_functions(h: &str) -> BTreeSet<String> {
         .filter(|l| l.trim_end().ends_with(");") && !l.starts_with("typedef"))
         .filter_map(|l| {
             let before = &l[..l.find('(')?];
-            let name = before.rsplit(|c: char| c.is_whitespace() || c == '*').next()?;
-            (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_')).then(|| name.to_string())
+            let name = before
+                .rsplit(|c: char| c.is_whitespace() || c == '*')
+                .next()?;
+            (!name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                .then(|| name.to_string())
         })
         .collect()
 }
@@ -107,24 +118,38 @@ fn header_version() -> (u32, u32, u32) {
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or_else(|| panic!("{k} in version.h"))
     };
-    (get("LXC_VERSION_MAJOR"), get("LXC_VERSION_MINOR"), get("LXC_VERSION_MICRO"))
+    (
+        get("LXC_VERSION_MAJOR"),
+        get("LXC_VERSION_MINOR"),
+        get("LXC_VERSION_MICRO"),
+    )
 }
 
 #[test]
 fn every_header_member_has_a_row_and_back() {
     let h = header("lxccontainer.h");
     let in_header = header_members(&h);
-    assert!(in_header.len() >= 61, "parsed only {} members: {in_header:?}", in_header.len());
+    assert!(
+        in_header.len() >= 61,
+        "parsed only {} members: {in_header:?}",
+        in_header.len()
+    );
     let rows: BTreeSet<String> = MEMBERS
         .iter()
         .filter(|m| matches!(m.kind, Kind::Method | Kind::Variadic(_)))
         .map(|m| m.name.to_string())
         .collect();
     let missing: Vec<_> = in_header.difference(&rows).collect();
-    assert!(missing.is_empty(), "members of the installed header with no API-table row: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "members of the installed header with no API-table row: {missing:?}"
+    );
 
     let hv = header_version();
-    for m in MEMBERS.iter().filter(|m| matches!(m.kind, Kind::Method | Kind::Variadic(_))) {
+    for m in MEMBERS
+        .iter()
+        .filter(|m| matches!(m.kind, Kind::Method | Kind::Variadic(_)))
+    {
         let newer = table::version_triple(m.since) > hv;
         assert_eq!(
             in_header.contains(m.name),
@@ -145,7 +170,10 @@ fn every_header_function_has_a_row_and_back() {
         .filter(|m| matches!(m.kind, Kind::Free | Kind::Callback))
         .map(|m| m.name.to_string())
         .collect();
-    assert_eq!(in_header, rows, "free functions: header (left) vs API table (right)");
+    assert_eq!(
+        in_header, rows,
+        "free functions: header (left) vs API table (right)"
+    );
     assert_eq!(rows.len(), 15);
 }
 
@@ -165,7 +193,10 @@ fn declared() -> BTreeSet<String> {
             let mut rest = src.as_str();
             while let Some(i) = rest.find("#[lxc_method(") {
                 rest = &rest[i + "#[lxc_method(".len()..];
-                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
                 if name.starts_with('$') || name.is_empty() {
                     continue;
                 }
@@ -175,7 +206,10 @@ fn declared() -> BTreeSet<String> {
             let mut rest = src.as_str();
             while let Some(i) = rest.find("\nlisting!(") {
                 rest = rest[i + "\nlisting!(".len()..].trim_start();
-                let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
                 out.insert(name);
             }
         }
@@ -194,15 +228,24 @@ fn every_row_is_declared_skipped_or_pending() {
         match m.kind {
             Kind::Variadic(_) | Kind::Callback => {
                 if d {
-                    problems.push(format!("`{}` is {:?} and must not be declared", m.name, m.kind));
+                    problems.push(format!(
+                        "`{}` is {:?} and must not be declared",
+                        m.name, m.kind
+                    ));
                 }
             }
             Kind::Method | Kind::Free => {
                 let p = pending.contains(m.name);
                 let r = runtime.contains(m.name);
                 match (d, p || r) {
-                    (false, false) => problems.push(format!("`{}` is neither declared nor listed as pending", m.name)),
-                    (true, true) => problems.push(format!("`{}` is declared: remove it from the pending list", m.name)),
+                    (false, false) => problems.push(format!(
+                        "`{}` is neither declared nor listed as pending",
+                        m.name
+                    )),
+                    (true, true) => problems.push(format!(
+                        "`{}` is declared: remove it from the pending list",
+                        m.name
+                    )),
                     _ => {}
                 }
             }
@@ -214,8 +257,14 @@ fn every_row_is_declared_skipped_or_pending() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
-    let callable = MEMBERS.iter().filter(|m| matches!(m.kind, Kind::Method | Kind::Free)).count();
-    let skipped = MEMBERS.iter().filter(|m| matches!(m.kind, Kind::Variadic(_) | Kind::Callback)).count();
+    let callable = MEMBERS
+        .iter()
+        .filter(|m| matches!(m.kind, Kind::Method | Kind::Free))
+        .count();
+    let skipped = MEMBERS
+        .iter()
+        .filter(|m| matches!(m.kind, Kind::Variadic(_) | Kind::Callback))
+        .count();
     eprintln!(
         "coverage: {} declared, {} bound by the runtime, {} pending, {} skipped (variadic or callback), {} rows",
         declared.len(),
@@ -235,20 +284,38 @@ fn flag_values_match_the_header() {
             .find(|l| l.trim_start().starts_with(&format!("#define {name} ")))
             .unwrap_or_else(|| panic!("{name} in header"));
         let expr = line.split_whitespace().skip(2).collect::<String>();
-        let expr = expr.split("/*").next().unwrap_or("").trim_matches(|c| c == '(' || c == ')');
+        let expr = expr
+            .split("/*")
+            .next()
+            .unwrap_or("")
+            .trim_matches(|c| c == '(' || c == ')');
         match expr.split_once("<<") {
             Some((a, b)) => a.trim().parse::<i32>().unwrap() << b.trim().parse::<i32>().unwrap(),
-            None => expr.parse().unwrap_or_else(|_| panic!("cannot read {name} = {expr}")),
+            None => expr
+                .parse()
+                .unwrap_or_else(|_| panic!("cannot read {name} = {expr}")),
         }
     };
     use lxc::{CloneFlags, CreateFlags};
     assert_eq!(CreateFlags::QUIET.bits(), value("LXC_CREATE_QUIET"));
     assert_eq!(CloneFlags::KEEP_NAME.bits(), value("LXC_CLONE_KEEPNAME"));
-    assert_eq!(CloneFlags::KEEP_MAC_ADDR.bits(), value("LXC_CLONE_KEEPMACADDR"));
+    assert_eq!(
+        CloneFlags::KEEP_MAC_ADDR.bits(),
+        value("LXC_CLONE_KEEPMACADDR")
+    );
     assert_eq!(CloneFlags::SNAPSHOT.bits(), value("LXC_CLONE_SNAPSHOT"));
-    assert_eq!(CloneFlags::KEEP_BDEV_TYPE.bits(), value("LXC_CLONE_KEEPBDEVTYPE"));
-    assert_eq!(CloneFlags::MAYBE_SNAPSHOT.bits(), value("LXC_CLONE_MAYBE_SNAPSHOT"));
-    assert_eq!(CloneFlags::ALLOW_RUNNING.bits(), value("LXC_CLONE_ALLOW_RUNNING"));
+    assert_eq!(
+        CloneFlags::KEEP_BDEV_TYPE.bits(),
+        value("LXC_CLONE_KEEPBDEVTYPE")
+    );
+    assert_eq!(
+        CloneFlags::MAYBE_SNAPSHOT.bits(),
+        value("LXC_CLONE_MAYBE_SNAPSHOT")
+    );
+    assert_eq!(
+        CloneFlags::ALLOW_RUNNING.bits(),
+        value("LXC_CLONE_ALLOW_RUNNING")
+    );
 }
 
 /// The build script compiles each trampoline as `ret (*const f)(args) = c->member;` with `-Werror`.
@@ -269,15 +336,21 @@ fn a_wrong_row_fails_the_c_build() {
             .arg(&src)
             .output()
             .expect("run cc");
-        (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
     let (ok, err) = compile("int (*const f)(struct lxc_container *, const char *, char *, int) = c->get_config_item; (void)f;");
     assert!(ok, "the right row must compile: {err}");
-    let (ok, err) = compile("int (*const f)(struct lxc_container *, const char *) = c->get_config_item; (void)f;");
+    let (ok, err) = compile(
+        "int (*const f)(struct lxc_container *, const char *) = c->get_config_item; (void)f;",
+    );
     assert!(!ok, "a row with a missing argument must not compile");
     assert!(err.contains("incompatible"), "{err}");
     if header_version() < (6, 0, 0) {
-        let (ok, _) = compile("bool (*const f)(struct lxc_container *, int) = c->set_timeout; (void)f;");
+        let (ok, _) =
+            compile("bool (*const f)(struct lxc_container *, int) = c->set_timeout; (void)f;");
         assert!(!ok, "a member the header lacks must not compile");
     }
 }

@@ -42,7 +42,7 @@ impl AsHandle for Container {
 }
 
 impl<'a> Lift<'a, ContainerKind, *mut LxcContainer> for Container {
-    fn lift(raw: *mut LxcContainer, call: &Call<'a>) -> Result<Container> {
+    unsafe fn lift(raw: *mut LxcContainer, call: &Call<'a>) -> Result<Container> {
         // SAFETY: the error policy let only a non-null pointer through, and the member (new, clone)
         // gives the caller one reference to a fresh object that no one else uses.
         let handle = unsafe { Handle::from_raw(raw, call.member().name)? };

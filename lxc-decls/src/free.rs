@@ -59,7 +59,8 @@ macro_rules! listing {
             let call = Call::free(&meta::$member)?;
             let path = lxc_core::__private::lower::<lxc_core::__private::class::OptStr, _>(lxcpath, &call, "lxcpath")?;
             let p = <_ as AsC<lxc_core::__private::class::OptStr>>::as_c(&path);
-            lxc_core::__private::list_names(&call, p, ffi::$tramp)
+            // SAFETY: p is null or points into `path`, alive until the end; the function is the member's trampoline.
+            unsafe { lxc_core::__private::list_names(&call, p, ffi::$tramp) }
         }
 
         #[doc = concat!("The ", $what, " containers in `lxcpath` (`None`: the default lxcpath), opened.")]
@@ -72,7 +73,8 @@ macro_rules! listing {
             let call = Call::free(&meta::$member)?;
             let path = lxc_core::__private::lower::<lxc_core::__private::class::OptStr, _>(lxcpath, &call, "lxcpath")?;
             let p = <_ as AsC<lxc_core::__private::class::OptStr>>::as_c(&path);
-            let handles = lxc_core::__private::list_handles(&call, p, ffi::$tramp)?;
+            // SAFETY: as above.
+            let handles = unsafe { lxc_core::__private::list_handles(&call, p, ffi::$tramp)? };
             Ok(handles.into_iter().map(Container::from_handle).collect())
         }
     };

@@ -171,11 +171,11 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
     let out = &c.out;
     let call = if c.ret == Ret::BufString {
         quote_spanned! {out.span()=>
-            __call.buf::<::lxc_core::__private::err::#policy, #out>(|__buf, __len| unsafe { #ffi })
+            unsafe { __call.buf::<::lxc_core::__private::err::#policy, #out>(|__buf, __len| #ffi) }
         }
     } else if c.returns_result {
         quote_spanned! {out.span()=>
-            __call.run::<::lxc_core::__private::err::#policy, ::lxc_core::__private::ret::#kind, _, #out>(|| unsafe { #ffi })
+            unsafe { __call.run::<::lxc_core::__private::err::#policy, ::lxc_core::__private::ret::#kind, _, #out>(|| #ffi) }
         }
     } else {
         quote_spanned! {out.span()=>

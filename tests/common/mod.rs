@@ -20,7 +20,10 @@ fn missing_prerequisite() -> Option<String> {
     }
     let template = Path::new("/usr/share/lxc/templates/lxc-busybox");
     if !template.exists() {
-        return Some(format!("{} is missing (install lxc-templates)", template.display()));
+        return Some(format!(
+            "{} is missing (install lxc-templates)",
+            template.display()
+        ));
     }
     if !Path::new("/bin/busybox").exists() && !Path::new("/usr/bin/busybox").exists() {
         return Some("busybox is missing (install busybox-static)".into());
@@ -46,11 +49,17 @@ impl Lxcpath {
     /// Under CI, when a prerequisite is missing.
     pub fn new(test: &str) -> Option<Lxcpath> {
         if let Some(why) = missing_prerequisite() {
-            assert!(!required(), "real-container test {test} cannot run: {why} (CI requires it)");
+            assert!(
+                !required(),
+                "real-container test {test} cannot run: {why} (CI requires it)"
+            );
             eprintln!("\n*** SKIPPED real-container test {test}: {why} ***\n");
             return None;
         }
-        let dir = tempfile::Builder::new().prefix("lxc-rs-test-").tempdir().expect("temporary lxcpath");
+        let dir = tempfile::Builder::new()
+            .prefix("lxc-rs-test-")
+            .tempdir()
+            .expect("temporary lxcpath");
         Some(Lxcpath { dir })
     }
 
@@ -66,9 +75,11 @@ impl Lxcpath {
     /// A created busybox container with an empty network, saved.
     pub fn busybox(&self, name: &str) -> Container {
         let c = self.container(name);
-        c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[]).expect("create busybox container");
+        c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
+            .expect("create busybox container");
         c.clear_config_item("lxc.net").expect("clear lxc.net");
-        c.set_config_item("lxc.net.0.type", "empty").expect("set lxc.net.0.type");
+        c.set_config_item("lxc.net.0.type", "empty")
+            .expect("set lxc.net.0.type");
         c.save_config(None).expect("save config");
         c
     }
@@ -77,18 +88,26 @@ impl Lxcpath {
     pub fn running(&self, name: &str) -> Container {
         let c = self.busybox(name);
         c.start().expect("start");
-        c.wait(State::Running, Duration::from_secs(10)).expect("wait for RUNNING");
+        c.wait(State::Running, Duration::from_secs(10))
+            .expect("wait for RUNNING");
         c
     }
 
     /// Every path under the lxcpath with its size and kind, to prove an operation changed nothing.
     pub fn tree(&self) -> BTreeMap<PathBuf, (bool, u64)> {
         fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, (bool, u64)>) {
-            let Ok(entries) = std::fs::read_dir(dir) else { return };
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
             for e in entries.flatten() {
                 let p = e.path();
-                let Ok(md) = std::fs::symlink_metadata(&p) else { continue };
-                out.insert(p.clone(), (md.is_dir(), if md.is_file() { md.len() } else { 0 }));
+                let Ok(md) = std::fs::symlink_metadata(&p) else {
+                    continue;
+                };
+                out.insert(
+                    p.clone(),
+                    (md.is_dir(), if md.is_file() { md.len() } else { 0 }),
+                );
                 if md.is_dir() && !md.file_type().is_symlink() {
                     walk(&p, out);
                 }
@@ -102,11 +121,15 @@ impl Lxcpath {
 
 impl Drop for Lxcpath {
     fn drop(&mut self) {
-        let Ok(entries) = std::fs::read_dir(self.path()) else { return };
+        let Ok(entries) = std::fs::read_dir(self.path()) else {
+            return;
+        };
         for e in entries.flatten() {
             let name = e.file_name();
             let Some(name) = name.to_str() else { continue };
-            let Ok(c) = Container::new_in(name, self.path()) else { continue };
+            let Ok(c) = Container::new_in(name, self.path()) else {
+                continue;
+            };
             if c.is_running() {
                 let _ = c.stop();
                 let _ = c.wait(State::Stopped, Duration::from_secs(10));

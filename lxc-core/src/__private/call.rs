@@ -145,8 +145,13 @@ impl<'a> Call<'a> {
     /// # Errors
     ///
     /// When `P` says the raw value is a failure (explained by [`Call::fail`]), or lifting fails.
+    ///
+    /// # Safety
+    ///
+    /// `f` must call this call's member (its trampoline) and return what it returned; `P` and `K`
+    /// must be the member's convention and shape, as the macro checked against the API table.
     #[inline(always)]
-    pub fn run<P, K, C, T>(&self, f: impl FnOnce() -> C) -> Result<T>
+    pub unsafe fn run<P, K, C, T>(&self, f: impl FnOnce() -> C) -> Result<T>
     where
         P: Policy<C>,
         T: Lift<'a, K, C>,
@@ -158,7 +163,8 @@ impl<'a> Call<'a> {
         if let Some(failure) = P::check(&raw) {
             return Err(self.fail(failure));
         }
-        T::lift(raw, self)
+        // SAFETY: raw is what the member returned and the policy accepted (the caller's contract).
+        unsafe { T::lift(raw, self) }
     }
 
     /// The two-call length protocol (`get_config_item`, `get_keys`, `get_cgroup_item`): one call into a
@@ -168,8 +174,12 @@ impl<'a> Call<'a> {
     /// # Errors
     ///
     /// When `P` says a returned length is a failure, or the value is not what `T` needs.
+    ///
+    /// # Safety
+    ///
+    /// `f(buf, len)` must call a member with the length protocol, writing at most `len` bytes to `buf`.
     #[inline]
-    pub fn buf<P, T>(&self, mut f: impl FnMut(*mut c_char, c_int) -> c_int) -> Result<T>
+    pub unsafe fn buf<P, T>(&self, mut f: impl FnMut(*mut c_char, c_int) -> c_int) -> Result<T>
     where
         P: Policy<c_int>,
         T: FromBuf,
@@ -316,7 +326,11 @@ fn clear_errno() {
 /// # Errors
 ///
 /// When liblxc returns a negative count, or a name is not UTF-8.
-pub fn list_names(
+///
+/// # Safety
+///
+/// `lxcpath` is null or a live C string, and `f` is a `list_*_containers` trampoline.
+pub unsafe fn list_names(
     call: &Call<'_>,
     lxcpath: *const c_char,
     f: unsafe extern "C" fn(
@@ -347,7 +361,11 @@ pub fn list_names(
 /// # Errors
 ///
 /// When liblxc returns a negative count.
-pub fn list_handles(
+///
+/// # Safety
+///
+/// As [`list_names`].
+pub unsafe fn list_handles(
     call: &Call<'_>,
     lxcpath: *const c_char,
     f: unsafe extern "C" fn(

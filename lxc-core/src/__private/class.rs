@@ -23,7 +23,12 @@ pub trait Class {
 }
 
 /// A lowered argument, alive for the call, that gives the C value.
-pub trait AsC<C: Class> {
+///
+/// # Safety
+///
+/// A pointer returned by `as_c` must be null (where the class allows it) or valid, and NUL- or
+/// NULL-terminated as the class says, for as long as the holder lives and is not mutated.
+pub unsafe trait AsC<C: Class> {
     fn as_c(&self) -> C::C;
 }
 
@@ -93,19 +98,22 @@ classes! {
 /// A string argument, stack-allocated when short.
 pub struct CStrArg(SmallCStr);
 
-impl AsC<Str> for CStrArg {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<Str> for CStrArg {
     #[inline]
     fn as_c(&self) -> *const c_char {
         self.0.as_ptr()
     }
 }
-impl AsC<Name> for CStrArg {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<Name> for CStrArg {
     #[inline]
     fn as_c(&self) -> *const c_char {
         self.0.as_ptr()
     }
 }
-impl AsC<MutStr> for CStrArg {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<MutStr> for CStrArg {
     #[inline]
     fn as_c(&self) -> *mut c_char {
         // liblxc declares these `char *` but only reads them (checkpoint/restore directory).
@@ -116,7 +124,8 @@ impl AsC<MutStr> for CStrArg {
 /// A string with static storage (a state name), passed without copying.
 pub struct StaticCStrArg(pub &'static std::ffi::CStr);
 
-impl AsC<Str> for StaticCStrArg {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<Str> for StaticCStrArg {
     #[inline]
     fn as_c(&self) -> *const c_char {
         self.0.as_ptr()
@@ -126,13 +135,15 @@ impl AsC<Str> for StaticCStrArg {
 /// An optional string argument.
 pub struct OptCStrArg(Option<SmallCStr>);
 
-impl AsC<OptStr> for OptCStrArg {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<OptStr> for OptCStrArg {
     #[inline]
     fn as_c(&self) -> *const c_char {
         self.0.as_ref().map_or(ptr::null(), SmallCStr::as_ptr)
     }
 }
-impl AsC<OptName> for OptCStrArg {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<OptName> for OptCStrArg {
     #[inline]
     fn as_c(&self) -> *const c_char {
         self.0.as_ref().map_or(ptr::null(), SmallCStr::as_ptr)
@@ -253,12 +264,14 @@ impl StrArrayArg {
     }
 }
 
-impl AsC<StrArray> for StrArrayArg {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<StrArray> for StrArrayArg {
     fn as_c(&self) -> *const *mut c_char {
         self.ptr()
     }
 }
-impl AsC<StrArrayMut> for StrArrayArg {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<StrArrayMut> for StrArrayArg {
     fn as_c(&self) -> *mut *mut c_char {
         // liblxc declares `char **` but does not write through it (clone's hookargs).
         self.ptr().cast_mut()
@@ -319,7 +332,9 @@ plain! {
     ULong: u64 => c_ulong, |v| v as c_ulong;
 }
 
-impl<C: Class<C = T>, T: Copy> AsC<C> for Plain<T> {
+// SAFETY: `Plain` is only built (its field is private) by the lowerings above, from integers and
+// bools, never from pointers.
+unsafe impl<C: Class<C = T>, T: Copy> AsC<C> for Plain<T> {
     #[inline]
     fn as_c(&self) -> T {
         self.0
@@ -377,7 +392,8 @@ impl<F: FlagsArg> Lower<Flags> for F {
 /// `struct bdev_specs` built in glue.c, or NULL.
 pub struct BdevSpecsHolder(Option<BdevSpecsC>);
 
-impl AsC<BdevSpecsArg> for BdevSpecsHolder {
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<BdevSpecsArg> for BdevSpecsHolder {
     fn as_c(&self) -> *mut crate::ffi::BdevSpecsC {
         self.0.as_ref().map_or(ptr::null_mut(), BdevSpecsC::as_ptr)
     }

@@ -55,19 +55,24 @@ pub trait Lift<'a, K, C>: Sized {
     /// # Errors
     ///
     /// `InvalidData` when liblxc's text is not what the type needs.
-    fn lift(raw: C, call: &Call<'a>) -> Result<Self>;
+    ///
+    /// # Safety
+    ///
+    /// `raw` must be the value the member of `call` just returned, which the error policy accepted;
+    /// ownership of what it points to passes to this function.
+    unsafe fn lift(raw: C, call: &Call<'a>) -> Result<Self>;
 }
 
 impl<'a, C> Lift<'a, Unit, C> for () {
     #[inline(always)]
-    fn lift(_: C, _: &Call<'a>) -> Result<()> {
+    unsafe fn lift(_: C, _: &Call<'a>) -> Result<()> {
         Ok(())
     }
 }
 
 impl<'a> Lift<'a, Bool, bool> for bool {
     #[inline(always)]
-    fn lift(raw: bool, _: &Call<'a>) -> Result<bool> {
+    unsafe fn lift(raw: bool, _: &Call<'a>) -> Result<bool> {
         Ok(raw)
     }
 }
@@ -76,7 +81,7 @@ macro_rules! lift_int {
     ($kind:ty: $($t:ty),*) => {$(
         impl<'a> Lift<'a, $kind, c_int> for $t {
             #[inline(always)]
-            fn lift(raw: c_int, call: &Call<'a>) -> Result<$t> {
+            unsafe fn lift(raw: c_int, call: &Call<'a>) -> Result<$t> {
                 <$t>::try_from(raw).map_err(|_| call.invalid_data(format!("unexpected value {raw}")))
             }
         }
@@ -87,7 +92,7 @@ lift_int!(Pid: u32, i32);
 
 impl<'a> Lift<'a, OwnedFdKind, c_int> for OwnedFd {
     #[inline]
-    fn lift(raw: c_int, call: &Call<'a>) -> Result<OwnedFd> {
+    unsafe fn lift(raw: c_int, call: &Call<'a>) -> Result<OwnedFd> {
         if raw < 0 {
             return Err(call.invalid_data(format!("unexpected descriptor {raw}")));
         }
@@ -99,7 +104,7 @@ impl<'a> Lift<'a, OwnedFdKind, c_int> for OwnedFd {
 
 impl<'a> Lift<'a, BorrowedFdKind, c_int> for BorrowedFd<'a> {
     #[inline]
-    fn lift(raw: c_int, call: &Call<'a>) -> Result<BorrowedFd<'a>> {
+    unsafe fn lift(raw: c_int, call: &Call<'a>) -> Result<BorrowedFd<'a>> {
         if raw < 0 {
             return Err(call.invalid_data(format!("unexpected descriptor {raw}")));
         }
@@ -174,7 +179,7 @@ impl FromCBytes for Vec<String> {
 
 impl<'a, T: FromCBytes> Lift<'a, StaticStr, *const c_char> for T {
     #[inline]
-    fn lift(raw: *const c_char, call: &Call<'a>) -> Result<T> {
+    unsafe fn lift(raw: *const c_char, call: &Call<'a>) -> Result<T> {
         if raw.is_null() {
             return T::from_c_bytes(b"", call);
         }
@@ -186,7 +191,7 @@ impl<'a, T: FromCBytes> Lift<'a, StaticStr, *const c_char> for T {
 
 impl<'a, T: FromCBytes> Lift<'a, MallocString, *mut c_char> for T {
     #[inline]
-    fn lift(raw: *mut c_char, call: &Call<'a>) -> Result<T> {
+    unsafe fn lift(raw: *mut c_char, call: &Call<'a>) -> Result<T> {
         // SAFETY: the member's contract gives the caller this malloc'd string; MallocStr frees it
         // exactly once, after the copy.
         let owned = unsafe { MallocStr::new(raw) };
@@ -195,7 +200,7 @@ impl<'a, T: FromCBytes> Lift<'a, MallocString, *mut c_char> for T {
 }
 
 impl<'a> Lift<'a, StrVec, *mut *mut c_char> for Vec<String> {
-    fn lift(raw: *mut *mut c_char, call: &Call<'a>) -> Result<Vec<String>> {
+    unsafe fn lift(raw: *mut *mut c_char, call: &Call<'a>) -> Result<Vec<String>> {
         // SAFETY: null, or a NULL-terminated malloc'd array of malloc'd strings the caller owns;
         // MallocStrVec frees every entry and the array once, even when a conversion below fails.
         let owned = unsafe { MallocStrVec::new(raw) };
@@ -208,7 +213,7 @@ impl<'a> Lift<'a, StrVec, *mut *mut c_char> for Vec<String> {
 
 impl<'a> Lift<'a, WaitStatus, c_int> for ExitStatus {
     #[inline]
-    fn lift(raw: c_int, _: &Call<'a>) -> Result<ExitStatus> {
+    unsafe fn lift(raw: c_int, _: &Call<'a>) -> Result<ExitStatus> {
         Ok(ExitStatus::from_raw(raw))
     }
 }
