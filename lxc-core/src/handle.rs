@@ -1,6 +1,6 @@
 //! One counted reference to a liblxc container object.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::ffi::CStr;
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,6 +25,8 @@ pub struct Handle {
     ptr: NonNull<LxcContainer>,
     name: Box<str>,
     shared: OnceCell<Arc<Mutex<()>>>,
+    /// Where this handle next reads liblxc's log for the reason of a failure.
+    log_from: Cell<u64>,
 }
 
 // SAFETY: the C object is heap-allocated by liblxc and not tied to the thread that created it
@@ -62,6 +64,7 @@ impl Handle {
             ptr,
             name: name.into_boxed_str(),
             shared: OnceCell::new(),
+            log_from: Cell::new(crate::logcap::position()),
         })
     }
 
@@ -107,7 +110,16 @@ impl Handle {
             ptr: self.ptr,
             name: self.name.clone(),
             shared,
+            log_from: Cell::new(self.log_from.get()),
         })
+    }
+
+    /// What liblxc logged about this container since this handle last looked, if anything.
+    pub(crate) fn log_reason(&self) -> Option<String> {
+        let mut from = self.log_from.get();
+        let r = crate::logcap::reason(&self.name, &mut from);
+        self.log_from.set(from);
+        r
     }
 
     /// Serialises calls with the clones of this handle; `None` (no cost) when it was never cloned.

@@ -16,6 +16,7 @@
 mod error;
 pub mod ffi;
 mod handle;
+mod logcap;
 mod owned;
 pub mod version;
 

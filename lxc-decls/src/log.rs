@@ -65,8 +65,11 @@ pub struct LogOptions {
     pub quiet: bool,
 }
 
-/// Sets up liblxc's log for the whole process. liblxc keeps the first setup: a second call returns
-/// `Ok` and changes nothing.
+/// Sets up liblxc's log for the whole process.
+///
+/// lxc-rs sets up liblxc's log itself (at level ERROR, in memory) to explain failed calls; this
+/// replaces that set-up, and failures are then explained from `options.file`, when given. After that,
+/// liblxc keeps the first set-up: a second call returns `Ok` and changes nothing.
 ///
 /// # Errors
 ///
@@ -102,6 +105,7 @@ pub fn init(options: &LogOptions) -> Result<()> {
     let prefix = c("prefix", options.prefix.as_deref().map(str::as_bytes))?;
     let level = CString::new(options.level.as_str()).expect("level names have no NUL");
     let p = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+    lxc_core::__private::log_before_user_init();
     // SAFETY: every pointer is null or a live C string for the duration of the call; liblxc copies
     // what it keeps.
     let r = unsafe {
@@ -121,6 +125,7 @@ pub fn init(options: &LogOptions) -> Result<()> {
         };
         return Err(call.fail(failure));
     }
+    lxc_core::__private::log_after_user_init(options.file.as_deref());
     Ok(())
 }
 

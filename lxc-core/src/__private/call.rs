@@ -261,8 +261,15 @@ impl<'a> Call<'a> {
                 reason = r;
             }
         }
+        if let Some(logged) = self.handle.and_then(Handle::log_reason) {
+            reason = if reason.is_empty() || reason == "liblxc failed" {
+                Cow::Owned(logged)
+            } else {
+                Cow::Owned(format!("{reason} ({logged})"))
+            };
+        }
         if reason.is_empty() {
-            reason = Cow::Owned(format!("liblxc {} and gave no reason", m.fails));
+            reason = Cow::Owned(format!("liblxc {} and logged no reason", m.fails));
         }
         let mut e = self.error(kind, reason);
         if let Some(code) = f.code {

@@ -18,3 +18,16 @@ pub use ret::Lift;
 
 pub use crate::ffi;
 pub use crate::meta;
+
+/// Before the caller sets up liblxc's log: close the one lxc-rs set up for error reasons.
+pub fn log_before_user_init() {
+    if crate::logcap::is_ours() {
+        // SAFETY: lxc_log_close takes no argument; the next lxc_log_init opens the caller's log.
+        unsafe { ffi::lxcrs_v1_lxc_log_close() }
+    }
+}
+
+/// After the caller set up liblxc's log: read error reasons from their file.
+pub fn log_after_user_init(file: Option<&std::path::Path>) {
+    crate::logcap::use_callers_file(file);
+}
