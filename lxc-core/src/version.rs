@@ -4,7 +4,7 @@
 //! library's release lies past the end of the allocation. Every member newer than the oldest
 //! supported release (4.0.0) is guarded: before its function pointer is read, the runtime version (and
 //! the API extension, where one exists) is checked, and the call fails with
-//! [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) instead.
+//! [`ErrorKind::Unsupported`] instead.
 
 use std::ffi::CStr;
 use std::fmt;
