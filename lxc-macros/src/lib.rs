@@ -51,6 +51,11 @@ impl Errors {
         self.0.len()
     }
 
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     fn into_tokens(self) -> Option<proc_macro2::TokenStream> {
         (!self.0.is_empty()).then(|| darling::Error::multiple(self.0).write_errors())
     }
@@ -76,3 +81,6 @@ pub fn lxc_method(args: TokenStream, input: TokenStream) -> TokenStream {
             .into(),
     }
 }
+
+#[cfg(test)]
+mod tests;
