@@ -59,6 +59,8 @@ unsafe extern "C" {
         rbd_pool: *const c_char,
     ) -> *mut BdevSpecsC;
     pub fn lxcrs_glue_bdev_specs_free(s: *mut BdevSpecsC);
+    pub fn lxcrs_glue_snapshot_field(s: *mut LxcSnapshot, i: c_int, field: c_int) -> *const c_char;
+    pub fn lxcrs_glue_snapshots_free(s: *mut LxcSnapshot, n: c_int);
     pub fn lxcrs_glue_log_init(
         name: *const c_char,
         lxcpath: *const c_char,

@@ -318,7 +318,7 @@ impl Container {
     pub fn reboot2(&self, timeout: Duration) -> Result<()>;
 
     /// A pidfd for the container's init (closed on drop).
-    #[lxc_method(init_pidfd, ret = OwnedFd, err = NegErrno, api_ext = "pidfd")]
+    #[lxc_method(init_pidfd, ret = OwnedFd, err = NegErrno)]
     pub fn init_pidfd(&self) -> Result<OwnedFd>;
 
     /// Sets the timeout, in seconds, of the queries to the monitor (`state`, `is_running`); -1 for

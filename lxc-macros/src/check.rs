@@ -234,7 +234,7 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
             errors,
             attr.member.span(),
             format!(
-                "`{name}` is not a method of `struct lxc_container` nor a liblxc function{hint}"
+                "`{name}` is neither a method of `struct lxc_container` nor a liblxc function{hint}"
             ),
         );
         check_signature_only(item, errors);
@@ -245,7 +245,7 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
             err_at(
                 errors,
                 attr.member.span(),
-                format!("`{name}` cannot be bound: {why}"),
+                format!("`{name}` cannot be bound ({why})"),
             );
             return None;
         }
@@ -396,12 +396,13 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
         (true, Some(r)) => {
             inputs.next();
             if r.reference.is_none() || r.mutability.is_some() || r.colon_token.is_some() {
-                err_at(errors, r.span(), format!("`{name}` must take `&self` (not `self`, `&mut self` or a typed receiver)"));
+                let at = r.mutability.map(|m| m.span).unwrap_or(r.self_token.span);
+                err_at(errors, at, format!("`{name}` must take `&self` (not `self`, `&mut self` or a typed receiver)"));
             }
         }
         (false, Some(r)) => {
             inputs.next();
-            err_at(errors, r.span(), format!("`{name}` is a free liblxc function: remove `self`"));
+            err_at(errors, r.self_token.span, format!("`{name}` is a free liblxc function: remove `self`"));
         }
         (false, None) => {}
     }
@@ -420,10 +421,10 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
                 .iter()
                 .map(|a| format!("`{}: {}`", a.name, a.c))
                 .collect();
-            let span = if rust_args.is_empty() {
-                sig.ident.span()
+            let span = if rust_args.len() > c_args.len() {
+                rust_args[c_args.len()].span()
             } else {
-                sig.inputs.span()
+                sig.paren_token.span.join()
             };
             err_at(
                 errors,
@@ -525,9 +526,13 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
                 ),
             );
         } else if !may_fail && returns_result {
+            let at = match &sig.output {
+                ReturnType::Type(_, t) => t.span(),
+                ReturnType::Default => sig.ident.span(),
+            };
             err_at(
                 errors,
-                sig.output.span(),
+                at,
                 format!(
                     "`{name}` cannot fail (`{ERR} = Never`): return the value itself, not `Result`"
                 ),
@@ -568,6 +573,15 @@ fn check_version_opt(
             errors,
             g.span(),
             format!("`{}` has no `{key}` in the API table; remove it", m.name),
+        ),
+        (Some(g), Some(t)) if !guarded => err_at(
+            errors,
+            g.span(),
+            format!(
+                "`{}` is in every supported liblxc ({key} {t:?}, oldest supported {}): the guard never refuses it; remove `{key}`",
+                m.name,
+                table::OLDEST_SUPPORTED
+            ),
         ),
         (None, Some(t)) if guarded => err_at(
             errors,

@@ -37,16 +37,6 @@ impl Errors {
         self.0.push(e);
     }
 
-    pub(crate) fn handle<T>(&mut self, r: Result<T, darling::Error>) -> Option<T> {
-        match r {
-            Ok(v) => Some(v),
-            Err(e) => {
-                self.0.push(e);
-                None
-            }
-        }
-    }
-
     pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
@@ -61,6 +51,26 @@ impl Errors {
     }
 }
 
+/// Beside the errors, the declaration with a body that is never run (the build fails anyway), so
+/// that callers and imports do not add errors of their own. Left out where the signature itself
+/// cannot stand (a receiver on a free function).
+fn stub(decl: &parse::Decl, member: Option<&table::Member>) -> proc_macro2::TokenStream {
+    if decl.sig.receiver().is_some() && member.is_some_and(|m| m.kind == table::Kind::Free) {
+        return proc_macro2::TokenStream::new();
+    }
+    let parse::Decl {
+        attrs, vis, sig, ..
+    } = decl;
+    let attrs = attrs.iter().filter(|a| a.path().is_ident("doc"));
+    quote::quote! {
+        #(#attrs)*
+        #[allow(unused_variables, clippy::diverging_sub_expression)]
+        #vis #sig {
+            ::core::unreachable!("this `#[lxc_method]` declaration has errors")
+        }
+    }
+}
+
 /// Declares one member of liblxc's API as a safe Rust method or function.
 ///
 /// See the crate documentation for the form, and `lxc-decls` for every declaration.
@@ -72,9 +82,15 @@ pub fn lxc_method(args: TokenStream, input: TokenStream) -> TokenStream {
         Err(e) => return e.to_compile_error().into(),
     };
     let attr = parse::attr(args.into(), &mut errors);
+    let member = attr
+        .as_ref()
+        .and_then(|a| table::find(&a.member.to_string()));
     let checked = attr.and_then(|a| check::check(a, &decl, &mut errors));
     match (errors.into_tokens(), checked) {
-        (Some(errs), _) => errs.into(),
+        (Some(errs), _) => {
+            let stub = stub(&decl, member);
+            quote::quote!(#errs #stub).into()
+        }
         (None, Some(c)) => expand::expand(&c, &decl).into(),
         (None, None) => syn::Error::new(Span::call_site(), "invalid `#[lxc_method]` declaration")
             .to_compile_error()

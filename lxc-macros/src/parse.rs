@@ -78,16 +78,75 @@ pub fn attr(args: TokenStream, errors: &mut crate::Errors) -> Option<Attr> {
         return None;
     };
     let options = match NestedMeta::parse_meta_list(head.rest.clone()) {
-        Ok(list) => errors.handle(Options::from_list(&list).map_err(|e| e.with_span(&member))),
+        Ok(list) => match Options::from_list(&list) {
+            Ok(o) => Some(o),
+            Err(e) => {
+                // Give every error a span, and drop "missing field" when a misspelled one explains it.
+                let all: Vec<darling::Error> = e.into_iter().collect();
+                let misspelled = all
+                    .iter()
+                    .any(|e| e.to_string().starts_with("Unknown field"));
+                for e in all {
+                    if misspelled && e.to_string().starts_with("Missing field") {
+                        continue;
+                    }
+                    errors.push(if e.has_span() {
+                        e
+                    } else {
+                        e.with_span(&member)
+                    });
+                }
+                None
+            }
+        },
         Err(e) => {
-            errors.at(
-                e.span(),
-                format!("cannot read the options of `#[lxc_method]`: {e}; `{RET}` and `{ERR}` take a kind name such as `ret = BufString`, not a Rust type"),
-            );
+            match rust_type_given(&head.rest) {
+                Some((opt, span, text)) => errors.at(
+                    span,
+                    format!(
+                        "`{opt}` takes a kind name, not the Rust type `{text}`: the Rust type is the function's return type; \
+                         for a list of strings use `ret = StrVec` (NULL-terminated array) or `ret = BufString` (buffer protocol)"
+                    ),
+                ),
+                None => errors.at(
+                    e.span(),
+                    format!("cannot read the options of `#[lxc_method]`: {e}; `{RET}` and `{ERR}` take a kind name such as `ret = BufString`"),
+                ),
+            }
             None
         }
     };
     Some(Attr { member, options })
+}
+
+/// `ret = Vec<String>` and the like: the option, the span of its value, and the value as text.
+fn rust_type_given(rest: &TokenStream) -> Option<(String, Span, String)> {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = rest.clone().into_iter().collect();
+    let mut i = 0;
+    while i + 2 < tokens.len() {
+        if let (TokenTree::Ident(opt), TokenTree::Punct(eq)) = (&tokens[i], &tokens[i + 1]) {
+            if (opt == RET || opt == ERR) && eq.as_char() == '=' {
+                let value: Vec<&TokenTree> = tokens[i + 2..]
+                    .iter()
+                    .take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ',' && p.spacing() == proc_macro2::Spacing::Alone))
+                    .collect();
+                if value
+                    .iter()
+                    .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '<'))
+                {
+                    let text: String = value
+                        .iter()
+                        .map(|t| t.to_string())
+                        .collect::<Vec<_>>()
+                        .join("");
+                    return Some((opt.to_string(), value[0].span(), text));
+                }
+            }
+        }
+        i += 1;
+    }
+    None
 }
 
 fn span_or(a: Span, b: Span) -> Span {

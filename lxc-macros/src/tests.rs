@@ -101,7 +101,7 @@ fn unknown_member_gets_a_suggestion() {
     .unwrap_err();
     assert_eq!(
         errs,
-        ["`get_confg_item` is not a method of `struct lxc_container` nor a liblxc function; did you mean `get_config_item`?"]
+        ["`get_confg_item` is neither a method of `struct lxc_container` nor a liblxc function; did you mean `get_config_item`?"]
     );
 }
 

@@ -1,8 +1,8 @@
 // A second reference to the same liblxc object is `try_clone`, which can fail; there is no `Clone`.
-fn second(c: &lxc::Container) -> lxc::Container {
-    c.clone()
+fn twice(c: lxc::Container) -> (lxc::Container, lxc::Container) {
+    (c.clone(), c)
 }
 
 fn main() {
-    let _ = second;
+    let _ = twice;
 }

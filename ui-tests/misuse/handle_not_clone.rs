@@ -1,8 +1,8 @@
 // `Handle` owns one counted reference; a copy would put it twice. Use `Handle::try_clone`.
-fn second(h: &lxc_core::Handle) -> lxc_core::Handle {
-    h.clone()
+fn twice(h: lxc_core::Handle) -> (lxc_core::Handle, lxc_core::Handle) {
+    (h.clone(), h)
 }
 
 fn main() {
-    let _ = second;
+    let _ = twice;
 }

@@ -47,9 +47,10 @@ kinds! {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from an lxc method declared `ret = {K}`",
     label = "this type does not match the `ret` kind",
-    note = "Unit gives `()`; Bool gives `bool`; Int gives `u32`, `i32` or `usize`; Pid gives `u32` or `i32`; \
-            OwnedFd gives `OwnedFd`; BorrowedFd gives `BorrowedFd<'_>`; StaticStr, String and BufString give `String`, `PathBuf`, `OsString` or `Vec<u8>`; \
-            StrVec gives `Vec<String>`; Container gives `Container`; WaitStatus gives `ExitStatus`"
+    note = "the kinds and the Rust types they give: Unit `()`; Bool `bool`; Int `u32`, `i32`, `u64`, `i64` or `usize`; Pid `i32` or `u32`; \
+            OwnedFd `OwnedFd` (marker `OwnedFdKind`); BorrowedFd `BorrowedFd<'_>` (marker `BorrowedFdKind`); \
+            StaticStr, String (marker `MallocString`) and BufString `String`, `PathBuf`, `OsString`, `Vec<u8>`, `Vec<String>` (one per line) or `State`; \
+            StrVec `Vec<String>`; Container (marker `ContainerKind`) `Container`; WaitStatus `ExitStatus`"
 )]
 pub trait Lift<'a, K, C>: Sized {
     /// # Errors

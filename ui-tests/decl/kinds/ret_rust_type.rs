@@ -1,4 +1,3 @@
-use lxc_core::Result;
 use lxc_core::__private::AsHandle;
 use lxc_macros::lxc_method;
 
@@ -12,7 +11,7 @@ impl AsHandle for MyC {
 
 impl MyC {
     #[lxc_method(get_keys, ret = Vec<String>, err = Neg)]
-    pub fn keys(&self, prefix: Option<&str>) -> Result<Vec<String>>;
+    pub fn keys(&self, prefix: Option<&str>) -> lxc_core::Result<Vec<String>>;
 }
 
 fn main() {}

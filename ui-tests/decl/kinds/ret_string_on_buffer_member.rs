@@ -1,4 +1,3 @@
-use lxc_core::Result;
 use lxc_core::__private::AsHandle;
 use lxc_macros::lxc_method;
 
@@ -12,7 +11,7 @@ impl AsHandle for MyC {
 
 impl MyC {
     #[lxc_method(get_config_item, ret = String, err = Neg)]
-    pub fn config_item(&self, key: &str) -> Result<String>;
+    pub fn config_item(&self, key: &str) -> lxc_core::Result<String>;
 }
 
 fn main() {}

@@ -1,4 +1,3 @@
-use lxc_core::Result;
 use lxc_core::__private::AsHandle;
 use lxc_macros::lxc_method;
 
@@ -12,7 +11,7 @@ impl AsHandle for MyC {
 
 impl MyC {
     #[lxc_method(snapshot, ret = Int, err = NegOne)]
-    pub fn snapshot(&self, comment_file: Option<&str>) -> Result<std::path::PathBuf>;
+    pub fn snapshot(&self, comment_file: Option<&str>) -> lxc_core::Result<std::path::PathBuf>;
 }
 
 fn main() {}

@@ -1,4 +1,3 @@
-use lxc_core::Result;
 use lxc_core::__private::AsHandle;
 use lxc_macros::lxc_method;
 
@@ -12,7 +11,7 @@ impl AsHandle for MyC {
 
 impl MyC {
     #[lxc_method(startl, ret = Unit, err = False)]
-    pub fn startl(&self, use_init: bool) -> Result<()>;
+    pub fn startl(&self, use_init: bool) -> lxc_core::Result<()>;
 }
 
 fn main() {}

@@ -1,4 +1,3 @@
-use lxc_core::Result;
 use lxc_core::__private::AsHandle;
 use lxc_macros::lxc_method;
 
@@ -12,7 +11,7 @@ impl AsHandle for MyC {
 
 impl MyC {
     #[lxc_method(lxc_get_version, ret = StaticStr, err = Never)]
-    pub fn version(&self) -> Result<String>;
+    pub fn version(&self) -> lxc_core::Result<String>;
 }
 
 fn main() {}

@@ -1,4 +1,3 @@
-use lxc_core::Result;
 use lxc_core::__private::AsHandle;
 use lxc_macros::lxc_method;
 
@@ -12,7 +11,7 @@ impl AsHandle for MyC {
 
 impl MyC {
     #[lxc_method(set_config_item, ret = Unit, err = False)]
-    pub fn set_config_item(&self, key: &str) -> Result<()>;
+    pub fn set_config_item(&self, key: &str) -> lxc_core::Result<()>;
 }
 
 fn main() {}

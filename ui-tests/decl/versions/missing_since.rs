@@ -1,4 +1,3 @@
-use lxc_core::Result;
 use lxc_core::__private::AsHandle;
 use lxc_macros::lxc_method;
 
@@ -12,7 +11,7 @@ impl AsHandle for MyC {
 
 impl MyC {
     #[lxc_method(set_timeout, ret = Unit, err = False)]
-    pub fn set_timeout(&self, seconds: i32) -> Result<()>;
+    pub fn set_timeout(&self, seconds: i32) -> lxc_core::Result<()>;
 }
 
 fn main() {}

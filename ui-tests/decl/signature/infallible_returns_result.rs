@@ -1,0 +1,17 @@
+use lxc_core::__private::AsHandle;
+use lxc_macros::lxc_method;
+
+struct MyC(lxc_core::Handle);
+
+impl AsHandle for MyC {
+    fn handle(&self) -> &lxc_core::Handle {
+        &self.0
+    }
+}
+
+impl MyC {
+    #[lxc_method(is_defined, ret = Bool, err = Never)]
+    pub fn is_defined(&self) -> lxc_core::Result<bool>;
+}
+
+fn main() {}
