@@ -81,3 +81,30 @@ int lxcrs_glue_log_init(const char *name, const char *lxcpath, const char *file,
 
 	return lxcrs_v1_lxc_log_init(&log);
 }
+
+/* Field `field` (0 name, 1 comment_pathname, 2 timestamp, 3 lxcpath) of snapshot `i` (borrowed). */
+const char *lxcrs_glue_snapshot_field(struct lxc_snapshot *s, int i, int field)
+{
+	switch (field) {
+	case 0:
+		return s[i].name;
+	case 1:
+		return s[i].comment_pathname;
+	case 2:
+		return s[i].timestamp;
+	case 3:
+		return s[i].lxcpath;
+	}
+	return NULL;
+}
+
+/* Frees an array of n snapshots from snapshot_list: each element's own free, then the array. */
+void lxcrs_glue_snapshots_free(struct lxc_snapshot *s, int n)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < n; i++)
+		if (s[i].free)
+			s[i].free(&s[i]);
+	free(s);
+}

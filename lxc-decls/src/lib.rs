@@ -9,9 +9,11 @@ mod container;
 mod flags;
 mod free;
 pub mod log;
+mod snapshot;
 mod state;
 
 pub use container::Container;
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
+pub use snapshot::Snapshot;
 pub use state::State;

@@ -1,0 +1,169 @@
+//! Snapshots and clones.
+
+use std::ffi::{c_int, CStr};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use lxc_core::__private::err::Neg;
+use lxc_core::__private::{ffi, meta, Call, Policy};
+use lxc_core::Result;
+use lxc_macros::lxc_method;
+
+use crate::flags::CloneFlags;
+use crate::Container;
+
+/// One snapshot of a container, as `snapshot_list` reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The snapshot's name, e.g. `"snap0"`.
+    pub name: String,
+    /// The file holding the comment given when it was taken; `None` when none was given.
+    pub comment_path: Option<PathBuf>,
+    /// When it was taken, as liblxc writes it (`"2026:11:21 06:10:11"`), if known.
+    pub timestamp: Option<String>,
+    /// The lxcpath the snapshot lives in (`<lxcpath>/<name>/snaps`).
+    pub lxcpath: PathBuf,
+}
+
+impl Snapshot {
+    /// The comment given when the snapshot was taken, read from its file.
+    ///
+    /// # Errors
+    ///
+    /// When the comment file cannot be read. `Ok(None)` when the snapshot has no comment.
+    pub fn comment(&self) -> std::io::Result<Option<String>> {
+        self.comment_path
+            .as_ref()
+            .map(std::fs::read_to_string)
+            .transpose()
+    }
+}
+
+/// Owns the array `snapshot_list` returns: frees each element with its own `free`, then the array.
+struct SnapshotArray {
+    ptr: *mut ffi::LxcSnapshot,
+    len: c_int,
+}
+
+impl SnapshotArray {
+    fn field(&self, i: c_int, f: c_int) -> Option<&[u8]> {
+        // SAFETY: i < len elements; the glue returns a borrowed string of element i, or NULL.
+        let p = unsafe { ffi::lxcrs_glue_snapshot_field(self.ptr, i, f) };
+        // SAFETY: non-null fields are NUL-terminated strings owned by the array.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
+    }
+}
+
+impl Drop for SnapshotArray {
+    fn drop(&mut self) {
+        // SAFETY: the array and its elements came from snapshot_list and are freed exactly once.
+        unsafe { ffi::lxcrs_glue_snapshots_free(self.ptr, self.len) }
+    }
+}
+
+fn path(b: &[u8]) -> PathBuf {
+    PathBuf::from(std::ffi::OsStr::from_bytes(b))
+}
+
+impl Container {
+    /// Takes a snapshot of the stopped container (a full copy for `dir` backing stores) and returns
+    /// its number: snapshot `n` is named `snap<n>`. `comment_file` is copied in as its comment.
+    #[lxc_method(snapshot, ret = Int, err = NegOne)]
+    pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32>;
+
+    /// The container's snapshots, oldest first. Empty when it has none.
+    ///
+    /// # Errors
+    ///
+    /// When liblxc cannot list them, or a name is not UTF-8.
+    #[lxc_method(snapshot_list, ret = Manual, err = Neg)]
+    pub fn snapshots(&self) -> Result<Vec<Snapshot>> {
+        let call = Call::method(self, &meta::snapshot_list)?;
+        // liblxc leaves the out-pointer untouched when the container has no snapshot directory.
+        let mut ptr: *mut ffi::LxcSnapshot = std::ptr::null_mut();
+        // SAFETY: the container pointer is live for the call; `ptr` is a valid out-pointer.
+        let n = unsafe { ffi::lxcrs_v1_snapshot_list(call.ptr(), &mut ptr) };
+        let array = SnapshotArray { ptr, len: n.max(0) };
+        if let Some(failure) = <Neg as Policy<c_int>>::check(&n) {
+            return Err(call.fail(failure));
+        }
+        let mut out = Vec::with_capacity(n as usize);
+        for i in 0..array.len {
+            let name = array.field(i, 0).unwrap_or_default();
+            let name = std::str::from_utf8(name).map_err(|e| {
+                call.error(
+                    lxc_core::ErrorKind::InvalidData,
+                    format!("snapshot name is not UTF-8: {e}").into(),
+                )
+            })?;
+            out.push(Snapshot {
+                name: name.to_owned(),
+                // liblxc names a comment file for every snapshot; it exists only when one was given.
+                comment_path: array.field(i, 1).map(path).filter(|p| p.is_file()),
+                timestamp: array
+                    .field(i, 2)
+                    .map(|b| String::from_utf8_lossy(b).into_owned()),
+                lxcpath: array.field(i, 3).map(path).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Restores snapshot `name` as container `new_name`; `None` restores over this container (which
+    /// liblxc destroys first).
+    #[lxc_method(snapshot_restore, ret = Unit, err = False)]
+    pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()>;
+
+    /// Destroys snapshot `name`.
+    #[lxc_method(snapshot_destroy, ret = Unit, err = False)]
+    pub fn snapshot_destroy(&self, name: &str) -> Result<()>;
+
+    /// Destroys every snapshot, as liblxc does it: fails for a container that never had one.
+    /// [`Container::snapshot_destroy_all`] does not.
+    #[lxc_method(snapshot_destroy_all, ret = Unit, err = False)]
+    pub fn snapshot_destroy_all_raw(&self) -> Result<()>;
+
+    /// Destroys every snapshot; nothing to do is not an error.
+    ///
+    /// # Errors
+    ///
+    /// As [`Container::snapshot_destroy_all_raw`], when there are snapshots.
+    pub fn snapshot_destroy_all(&self) -> Result<()> {
+        if self.snapshots()?.is_empty() {
+            return Ok(());
+        }
+        self.snapshot_destroy_all_raw()
+    }
+
+    /// Copies (or snapshots) the container as `new_name` in `lxcpath` (`None`: the same lxcpath),
+    /// and opens the copy. `bdevtype`/`bdevdata` choose the new backing store, `new_size` its size
+    /// for block stores (0: same), `hook_args` are passed to the clone hooks.
+    #[lxc_method(clone, ret = Container, err = Null)]
+    pub fn clone_with(
+        &self,
+        new_name: Option<&str>,
+        lxcpath: Option<&Path>,
+        flags: CloneFlags,
+        bdevtype: Option<&str>,
+        bdevdata: Option<&str>,
+        new_size: u64,
+        hook_args: &[&str],
+    ) -> Result<Container>;
+
+    /// Copies the stopped container as `new_name` in the same lxcpath and opens the copy.
+    ///
+    /// # Errors
+    ///
+    /// As [`Container::clone_with`].
+    pub fn clone_as(&self, new_name: &str) -> Result<Container> {
+        self.clone_with(
+            Some(new_name),
+            None,
+            CloneFlags::empty(),
+            None,
+            None,
+            0,
+            &[],
+        )
+    }
+}
