@@ -138,6 +138,7 @@ impl Container {
     /// Copies (or snapshots) the container as `new_name` in `lxcpath` (`None`: the same lxcpath),
     /// and opens the copy. `bdevtype`/`bdevdata` choose the new backing store, `new_size` its size
     /// for block stores (0: same), `hook_args` are passed to the clone hooks.
+    #[allow(clippy::too_many_arguments)] // it mirrors liblxc's `clone`; typed options wrap it
     #[lxc_method(clone, ret = Container, err = Null)]
     pub fn clone_with(
         &self,
