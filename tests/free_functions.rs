@@ -1,0 +1,290 @@
+//! liblxc's free functions: version, global config, wait states, key and extension checks, the
+//! container listings, and the process-wide log.
+//!
+//! The log test is the only one in this binary (and in the suite) that calls `lxc::log::init`: liblxc's
+//! log is process-wide and keeps its first set-up.
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use lxc::log::{LogLevel, LogOptions};
+use lxc::{ErrorKind, State};
+
+#[test]
+fn version_is_the_running_liblxc() {
+    let v = lxc::version().expect("version");
+    let parts: Vec<&str> = v.split(['.', '-', '~', '+']).collect();
+    assert!(parts.len() >= 3, "not a x.y.z version: {v:?}");
+    for p in &parts[..3] {
+        assert!(p.parse::<u32>().is_ok(), "not a x.y.z version: {v:?}");
+    }
+    let runtime = lxc::runtime_version().to_string();
+    assert!(
+        v.starts_with(&runtime),
+        "version {v:?} vs runtime_version {runtime:?}"
+    );
+    assert!(lxc::runtime_version().at_least(lxc::Version::new(4, 0, 0)));
+    // This VM runs 5.0.2; the headers lxc-rs was built against must agree with the library.
+    assert_eq!(lxc::header_version(), v, "headers and library differ");
+}
+
+#[test]
+fn global_config_item_reads_liblxc_defaults() {
+    let lxcpath = lxc::global_config_item("lxc.lxcpath").expect("lxc.lxcpath");
+    assert!(!lxcpath.is_empty());
+    assert!(Path::new(&lxcpath).is_absolute(), "{lxcpath:?}");
+    let err = lxc::global_config_item("lxc.bogus").expect_err("unknown global key");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert_eq!(err.operation(), "lxc_get_global_config_item");
+    let msg = err.to_string();
+    assert!(
+        !msg.is_empty() && msg.contains("lxc_get_global_config_item"),
+        "{msg}"
+    );
+}
+
+#[test]
+#[ignore = "BUG: global_config_item(\"lxc.bogus\") error message does not name the key"]
+fn global_config_item_error_names_the_key() {
+    let err = lxc::global_config_item("lxc.bogus").expect_err("unknown global key");
+    assert!(err.to_string().contains("lxc.bogus"), "{err}");
+}
+
+#[test]
+fn wait_states_are_liblxcs_eight_states_in_order() {
+    let states = lxc::wait_states();
+    assert_eq!(
+        states,
+        [
+            "STOPPED", "STARTING", "RUNNING", "STOPPING", "ABORTING", "FREEZING", "FROZEN",
+            "THAWED"
+        ]
+    );
+    let typed: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(states, typed, "State::ALL disagrees with liblxc");
+    for s in &states {
+        let parsed: State = s.parse().unwrap_or_else(|e| panic!("parse {s}: {e}"));
+        assert_eq!(parsed.as_str(), s);
+    }
+}
+
+#[test]
+fn config_item_is_supported_is_an_exact_match() {
+    let check = |k: &str| lxc::config_item_is_supported(k).unwrap_or_else(|e| panic!("{k}: {e}"));
+    assert!(check("lxc.net"));
+    assert!(check("lxc.uts.name"));
+    assert!(!check("lxc.net.0.type"), "indexed keys are not matched");
+    assert!(!check("lxc.bogus"));
+    assert!(!check(""));
+}
+
+#[test]
+fn has_api_extension_knows_pidfd() {
+    assert!(lxc::has_api_extension("pidfd").expect("pidfd"));
+    assert!(lxc::has_api_extension("lxc_log").expect("lxc_log"));
+    assert!(!lxc::has_api_extension("no_such_ext").expect("no_such_ext"));
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+fn handle_names(v: Vec<lxc::Container>) -> Vec<String> {
+    sorted(v.iter().map(|c| c.name().to_owned()).collect())
+}
+
+#[test]
+fn listings_follow_defined_and_running_containers() {
+    let lx = lxcpath!();
+    let p = Some(lx.path());
+    let defined = || sorted(lxc::defined_container_names(p).expect("defined names"));
+    let all = || sorted(lxc::all_container_names(p).expect("all names"));
+    let active = || sorted(lxc::active_container_names(p).expect("active names"));
+    let none: Vec<String> = Vec::new();
+
+    // 0 containers.
+    assert_eq!(defined(), none);
+    assert_eq!(all(), none);
+    assert_eq!(active(), none);
+    assert!(lxc::defined_containers(p)
+        .expect("defined handles")
+        .is_empty());
+
+    // 1 container, stopped; a directory without config is not a container.
+    std::fs::create_dir(lx.path().join("not-a-container")).expect("mkdir");
+    lx.busybox("one");
+    assert_eq!(defined(), ["one"]);
+    assert_eq!(all(), ["one"]);
+    assert_eq!(active(), none);
+
+    // 3 containers, one running.
+    lx.busybox("three");
+    let two = lx.running("two");
+    assert_eq!(defined(), ["one", "three", "two"]);
+    assert_eq!(all(), ["one", "three", "two"]);
+    assert_eq!(active(), ["two"]);
+    assert_eq!(
+        handle_names(lxc::defined_containers(p).expect("defined")),
+        ["one", "three", "two"]
+    );
+    assert_eq!(
+        handle_names(lxc::all_containers(p).expect("all")),
+        ["one", "three", "two"]
+    );
+    let running = lxc::active_containers(p).expect("active handles");
+    assert_eq!(
+        handle_names(lxc::active_containers(p).expect("active")),
+        ["two"]
+    );
+    // The handles work.
+    assert_eq!(
+        running[0].state().expect("state through a listed handle"),
+        State::Running
+    );
+    assert_eq!(
+        running[0].init_pid().expect("pid"),
+        two.init_pid().expect("pid")
+    );
+    for c in lxc::defined_containers(p).expect("defined") {
+        assert!(c.is_defined(), "{} listed but not defined", c.name());
+        assert_eq!(c.config_path().expect("config_path"), lx.path());
+    }
+
+    two.stop().expect("stop");
+    two.wait(State::Stopped, Duration::from_secs(10))
+        .expect("wait STOPPED");
+    assert_eq!(active(), none);
+    assert_eq!(defined(), ["one", "three", "two"]);
+}
+
+/// liblxc 5.0.2: listing defined (or all) containers of a missing lxcpath fails (-1, opendir);
+/// listing the active ones finds none.
+#[test]
+fn listings_of_a_missing_lxcpath() {
+    let lx = lxcpath!();
+    let missing = lx.path().join("does-not-exist");
+    let p = Some(missing.as_path());
+    for (op, r) in [
+        ("list_defined_containers", lxc::defined_container_names(p)),
+        ("list_all_containers", lxc::all_container_names(p)),
+    ] {
+        let err = r.expect_err("listing a missing lxcpath");
+        assert_eq!(err.operation(), op);
+        assert_eq!(err.code(), Some(-1), "{err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::Failed | ErrorKind::NotFound),
+            "kind {:?}: {err}",
+            err.kind()
+        );
+        assert!(err.to_string().contains(op), "{err}");
+    }
+    let err = lxc::defined_containers(p).expect_err("handles of a missing lxcpath");
+    assert_eq!(err.operation(), "list_defined_containers");
+    assert_eq!(
+        lxc::active_container_names(p).expect("active of a missing lxcpath"),
+        Vec::<String>::new()
+    );
+    assert!(lxc::active_containers(p)
+        .expect("active handles")
+        .is_empty());
+    assert!(!missing.exists(), "listing created the lxcpath");
+}
+
+#[test]
+#[ignore = "BUG: listing a missing lxcpath fails with a message that does not name the lxcpath"]
+fn listing_error_names_the_missing_lxcpath() {
+    let lx = lxcpath!();
+    let missing = lx.path().join("does-not-exist");
+    let err = lxc::defined_container_names(Some(&missing)).expect_err("missing lxcpath");
+    assert!(
+        err.to_string().contains(missing.to_str().unwrap_or("?")),
+        "{err}"
+    );
+}
+
+/// Set by [`log_init_honours_the_level`] for the child run of [`log_init_writes_to_the_file_and_close_stops_it`].
+const EXPECT_INFO: &str = "LXC_RS_TEST_EXPECT_INFO_LINES";
+
+/// The one test that sets up liblxc's log. lxc-rs sets the log up itself (at ERROR, in memory) the
+/// first time a container is opened, so this opens one first: the caller's set-up must replace it.
+#[test]
+fn log_init_writes_to_the_file_and_close_stops_it() {
+    let lx = lxcpath!();
+    let _opened_first = lx.container("first");
+    let dir = tempfile::tempdir().expect("tempdir for the log");
+    let file = dir.path().join("lxc.log");
+    lxc::log::init(&LogOptions {
+        file: Some(file.clone()),
+        level: LogLevel::Info,
+        quiet: true,
+        ..LogOptions::default()
+    })
+    .expect("log::init");
+    assert!(file.is_file(), "log::init did not create the file");
+
+    let c = lx.running("logged");
+    c.stop().expect("stop");
+    // A failure logs an ERROR line about the container, and lxc-rs reads its reason from this file.
+    let err = c.config_item("lxc.bogus").expect_err("unknown key");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    let text = std::fs::read_to_string(&file).expect("read the log");
+    assert!(text.lines().count() > 0, "nothing logged");
+    assert!(
+        text.lines()
+            .any(|l| l.contains(" logged ") && l.contains("lxc.bogus")),
+        "no line about the failed call:\n{text}"
+    );
+    assert!(
+        err.reason().contains("lxc.bogus"),
+        "reason not read from the log: {err}"
+    );
+    if std::env::var_os(EXPECT_INFO).is_some() {
+        let info = text.lines().filter(|l| l.contains(" INFO ")).count();
+        assert!(
+            info > 0,
+            "no INFO line at level Info after create/start/stop:\n{text}"
+        );
+        assert!(
+            !text.contains(" TRACE ") && !text.contains(" DEBUG "),
+            "below Info:\n{text}"
+        );
+    }
+
+    lxc::log::close();
+    let len = std::fs::metadata(&file).expect("log metadata").len();
+    let err = c
+        .config_item("lxc.bogus")
+        .expect_err("unknown key after close");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        std::fs::metadata(&file).expect("log metadata").len(),
+        len,
+        "liblxc still logs to the file after log::close"
+    );
+}
+
+/// Runs the log test alone in a child process (liblxc's log is process-wide) and asks it to check
+/// that the requested level (Info) is the one liblxc logs at.
+#[test]
+#[ignore = "BUG: log::init level is ignored (stays ERROR) once lxc-rs has set up its own log capture"]
+fn log_init_honours_the_level() {
+    let exe = std::env::current_exe().expect("current_exe");
+    let out = std::process::Command::new(exe)
+        .args([
+            "--exact",
+            "log_init_writes_to_the_file_and_close_stops_it",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env(EXPECT_INFO, "1")
+        .output()
+        .expect("run the log test in a child process");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "child log test failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
