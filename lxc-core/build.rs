@@ -277,9 +277,13 @@ fn rs_meta(meta: &mut String, m: &Member, present: bool) {
         None => "None".into(),
     };
     let needs = format!("{:?}", m.needs);
+    let timed = m
+        .args
+        .iter()
+        .any(|a| matches!(a.class, table::Class::Timeout | table::Class::WaitTimeout));
     writeln!(
         meta,
-        "#[allow(non_upper_case_globals)]\n#[doc = \"`{name}`\"]\npub const {name}: Member = Member {{ name: {name:?}, since: Version::new({ma}, {mi}, {pa}), api_ext: {ext}, guarded: {guarded}, in_header: {present}, needs: Needs::{needs}, fails: {fails:?} }};",
+        "#[allow(non_upper_case_globals)]\n#[doc = \"`{name}`\"]\npub const {name}: Member = Member {{ name: {name:?}, since: Version::new({ma}, {mi}, {pa}), api_ext: {ext}, guarded: {guarded}, in_header: {present}, needs: Needs::{needs}, timed: {timed}, fails: {fails:?} }};",
         name = m.name,
         fails = m.fails,
     )

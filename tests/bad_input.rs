@@ -219,7 +219,6 @@ fn nul_bytes_are_invalid_arguments() {
 }
 
 #[test]
-#[ignore = "BUG: a NUL byte in BdevSpecs gives an error that names no container (`create: backing store option ...`)"]
 fn nul_in_bdev_specs_names_the_container() {
     let lx = lxcpath!();
     let c = lx.container("specs");
@@ -332,7 +331,6 @@ fn unknown_keys_are_refused() {
 }
 
 #[test]
-#[ignore = "BUG: set_config_item/clear_config_item of an unknown key is ErrorKind::Failed, not InvalidArgument"]
 fn unknown_key_set_is_invalid_argument() {
     let lx = lxcpath!();
     let c = lx.busybox("setkey");
@@ -352,7 +350,6 @@ fn unknown_key_set_is_invalid_argument() {
 
 /// liblxc saves each item as one `key = value` line, so a newline in a value injects other keys.
 #[test]
-#[ignore = "BUG: set_config_item accepts a newline in a value; after save_config it injects other keys"]
 fn a_newline_in_a_value_is_refused() {
     let lx = lxcpath!();
     let c = lx.busybox("inject");
@@ -370,12 +367,14 @@ fn a_newline_in_a_value_is_refused() {
 
 /// A failed call must explain itself, not repeat what liblxc logged for an earlier, successful call.
 #[test]
-#[ignore = "BUG: an error's reason repeats ERROR lines liblxc logged during an earlier successful call"]
 fn error_reason_does_not_repeat_a_successful_calls_log() {
     let lx = lxcpath!();
     let c = lx.busybox("stale");
     // Succeeds, but liblxc logs an ERROR about it.
     c.keys(Some("lxc.net.0.")).expect("keys(lxc.net.0.)");
+    // liblxc stamps its log to the millisecond: lines of a call in the same or the previous
+    // millisecond cannot be told apart (documented in lxc-core's logcap).
+    std::thread::sleep(std::time::Duration::from_millis(3));
     let err = c.keys(Some("lxc.bogus")).expect_err("unknown prefix");
     assert!(
         !err.to_string().contains("lxc.net.0."),
@@ -385,7 +384,6 @@ fn error_reason_does_not_repeat_a_successful_calls_log() {
 
 /// Two handles on the same container: b's error must not carry a's.
 #[test]
-#[ignore = "BUG: an error's reason includes ERROR lines of another handle's earlier failure on the same container"]
 fn error_reason_does_not_repeat_another_handles_failure() {
     let lx = lxcpath!();
     lx.busybox("shared");
@@ -453,7 +451,6 @@ fn timeouts_liblxc_cannot_take_are_refused_before_calling_it() {
 }
 
 #[test]
-#[ignore = "BUG: a timeout of Duration::MAX panics (overflow in timeout_secs) instead of InvalidArgument"]
 fn duration_max_is_invalid_argument() {
     let lx = lxcpath!();
     let c = lx.busybox("max");
@@ -630,7 +627,6 @@ fn creating_over_an_existing_container_or_renaming_onto_one_fails() {
 }
 
 #[test]
-#[ignore = "BUG: create over an existing container and rename onto one are ErrorKind::Failed, not AlreadyExists"]
 fn already_existing_is_already_exists() {
     let lx = lxcpath!();
     let a = lx.busybox("one");

@@ -83,6 +83,7 @@ struct Inner {
     kind: ErrorKind,
     op: &'static str,
     container: Option<Box<str>>,
+    argument: Option<Box<str>>,
     code: Option<i64>,
     errno: Option<i32>,
     reason: Cow<'static, str>,
@@ -100,6 +101,7 @@ impl Error {
             kind,
             op,
             container: None,
+            argument: None,
             code: None,
             errno: None,
             reason,
@@ -118,6 +120,18 @@ impl Error {
     pub fn with_container(mut self, name: impl Into<Box<str>>) -> Error {
         self.0.container = Some(name.into());
         self
+    }
+
+    /// Names the argument a free function was about (a key, a path).
+    #[must_use]
+    pub fn with_argument(mut self, arg: impl Into<Box<str>>) -> Error {
+        self.0.argument = Some(arg.into());
+        self
+    }
+
+    /// The argument a free function was about, if recorded.
+    pub fn argument(&self) -> Option<&str> {
+        self.0.argument.as_deref()
     }
 
     /// Records the raw value liblxc returned.
@@ -175,6 +189,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.0;
         f.write_str(i.op)?;
+        if let Some(a) = &i.argument {
+            write!(f, "({a:?})")?;
+        }
         if let Some(c) = &i.container {
             write!(f, " container {c:?}")?;
         }

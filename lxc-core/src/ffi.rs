@@ -69,4 +69,32 @@ unsafe extern "C" {
         prefix: *const c_char,
         quiet: bool,
     ) -> c_int;
+    pub fn lxcrs_glue_attach_options_new(
+        attach_flags: c_int,
+        namespaces: c_int,
+        personality: core::ffi::c_long,
+        initial_cwd: *const c_char,
+        uid: libc::uid_t,
+        gid: libc::gid_t,
+        env_policy: c_int,
+        extra_env_vars: *mut *mut c_char,
+        extra_keep_env: *mut *mut c_char,
+        stdin_fd: c_int,
+        stdout_fd: c_int,
+        stderr_fd: c_int,
+        lsm_label: *const c_char,
+        groups_size: usize,
+        groups_list: *const libc::gid_t,
+    ) -> *mut LxcAttachOptions;
+    pub fn lxcrs_glue_attach_options_free(o: *mut LxcAttachOptions);
+    /// The `lxc_attach_exec_t` of `Command::spawn`: execvp, or errno to the payload's error pipe.
+    pub fn lxcrs_glue_attach_exec(payload: *mut c_void) -> c_int;
+    /// A payload for `lxcrs_glue_attach_exec` (opaque), or NULL.
+    pub fn lxcrs_glue_exec_new(
+        program: *const c_char,
+        argv: *const *mut c_char,
+        err_fd: c_int,
+    ) -> *mut c_void;
+    pub fn lxcrs_glue_exec_free(e: *mut c_void);
+    pub fn lxcrs_glue_exec_magic() -> c_int;
 }

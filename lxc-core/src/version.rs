@@ -223,6 +223,8 @@ pub struct Member {
     pub in_header: bool,
     /// The state it needs.
     pub needs: Needs,
+    /// Whether it takes a timeout (a failure may be the timeout running out).
+    pub timed: bool,
     /// How it fails, in words.
     pub fails: &'static str,
 }

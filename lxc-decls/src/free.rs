@@ -56,7 +56,7 @@ macro_rules! listing {
         /// When the lxcpath cannot be read, or it has a NUL byte.
         #[lxc_method($member, ret = Manual, err = Neg)]
         pub fn $names(lxcpath: Option<&Path>) -> Result<Vec<String>> {
-            let call = Call::free(&meta::$member)?;
+            let call = Call::free(&meta::$member)?.with_arg(lxc_core::__private::arg_text(&lxcpath));
             let path = lxc_core::__private::lower::<lxc_core::__private::class::OptStr, _>(lxcpath, &call, "lxcpath")?;
             let p = <_ as AsC<lxc_core::__private::class::OptStr>>::as_c(&path);
             // SAFETY: p is null or points into `path`, alive until the end; the function is the member's trampoline.
@@ -70,7 +70,7 @@ macro_rules! listing {
         /// When the lxcpath cannot be read, or it has a NUL byte.
         #[lxc_method($member, ret = Manual, err = Neg)]
         pub fn $handles(lxcpath: Option<&Path>) -> Result<Vec<Container>> {
-            let call = Call::free(&meta::$member)?;
+            let call = Call::free(&meta::$member)?.with_arg(lxc_core::__private::arg_text(&lxcpath));
             let path = lxc_core::__private::lower::<lxc_core::__private::class::OptStr, _>(lxcpath, &call, "lxcpath")?;
             let p = <_ as AsC<lxc_core::__private::class::OptStr>>::as_c(&path);
             // SAFETY: as above.

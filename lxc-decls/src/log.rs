@@ -67,13 +67,16 @@ pub struct LogOptions {
 
 /// Sets up liblxc's log for the whole process.
 ///
-/// lxc-rs sets up liblxc's log itself (at level ERROR, in memory) to explain failed calls; this
-/// replaces that set-up, and failures are then explained from `options.file`, when given. After that,
-/// liblxc keeps the first set-up: a second call returns `Ok` and changes nothing.
+/// lxc-rs sets up liblxc's log itself (at level ERROR, in memory) when the first container is
+/// opened, to explain failed calls. Call `init` before that to choose the level; failures are then
+/// explained from `options.file`, when given. Called later, `init` can still move the log to
+/// `options.file`, but only at level `Error`. After a first `init`, liblxc keeps that set-up: a
+/// second call returns `Ok` and changes nothing.
 ///
 /// # Errors
 ///
-/// `InvalidArgument` for a NUL byte in an option; `Failed` when the log file cannot be opened.
+/// `InvalidArgument` for a NUL byte in an option, or for a level other than `Error` once a container
+/// was opened; `Failed` when the log file cannot be opened.
 #[lxc_method(lxc_log_init, ret = Manual, err = Neg)]
 pub fn init(options: &LogOptions) -> Result<()> {
     let call = Call::free(&meta::lxc_log_init)?;
@@ -105,7 +108,17 @@ pub fn init(options: &LogOptions) -> Result<()> {
     let prefix = c("prefix", options.prefix.as_deref().map(str::as_bytes))?;
     let level = CString::new(options.level.as_str()).expect("level names have no NUL");
     let p = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
-    lxc_core::__private::log_before_user_init();
+    if lxc_core::__private::log_before_user_init(options.level == LogLevel::Error).is_err() {
+        return Err(call.error(
+            ErrorKind::InvalidArgument,
+            format!(
+                "liblxc applies a log level only at its first set-up, and lxc-rs set it up (level ERROR) when the first \
+                 container was opened; call `lxc::log::init` before opening a container to log at {}",
+                options.level.as_str()
+            )
+            .into(),
+        ));
+    }
     // SAFETY: every pointer is null or a live C string for the duration of the call; liblxc copies
     // what it keeps.
     let r = unsafe {

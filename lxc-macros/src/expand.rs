@@ -135,6 +135,18 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
             quote!(.with_subject(::lxc_core::__private::subject(&#id)))
         });
 
+    let arg = (!is_method && subject.is_none())
+        .then(|| {
+            c.params
+                .iter()
+                .find(|p| matches!(p.class, Class::Str | Class::OptStr | Class::ConfigStr))
+        })
+        .flatten()
+        .map(|p| {
+            let id = &p.ident;
+            quote!(.with_arg(::lxc_core::__private::arg_text(&#id)))
+        });
+
     let lowers = c.params.iter().map(|p| {
         let id = &p.ident;
         let held = format_ident!("__lxc_{}", id);
@@ -189,7 +201,7 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
         #alias
         #[inline]
         #vis #sig {
-            let __call = #start #subject;
+            let __call = #start #subject #arg;
             #(#lowers)*
             #call
         }

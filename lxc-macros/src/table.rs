@@ -45,6 +45,10 @@ pub enum Class {
     Int,
     /// `int` seconds: -1 waits forever, 0 does not wait.
     Timeout,
+    /// `int` seconds of `wait`: 0 waits forever in liblxc 5.0, so it is refused.
+    WaitTimeout,
+    /// `const char *` that ends up in a configuration file: no NUL, no newline.
+    ConfigStr,
     /// `uint64_t`.
     U64,
     /// `unsigned long`.
@@ -152,8 +156,8 @@ pub const MEMBERS: &[Member] = &[
     row!(Method, want_daemonize, "bool", [a("bool", "state", Bool)], False, "0.9.0", None, Nothing, "returns false when no configuration is loaded"),
     row!(Method, want_close_all_fds, "bool", [a("bool", "state", Bool)], False, "1.0.0", None, Nothing, "returns false when no configuration is loaded"),
     row!(Method, config_file_name, "char *", [], Null, "0.9.0", None, Nothing, "returns NULL on failure"),
-    row!(Method, wait, "bool", [a("const char *", "state", Str), a("int", "timeout", Timeout)], False, "0.9.0", None, Nothing, "returns false on timeout or error"),
-    row!(Method, set_config_item, "bool", [a("const char *", "key", Str), a("const char *", "value", Str)], False, "0.9.0", None, Nothing, "returns false on failure"),
+    row!(Method, wait, "bool", [a("const char *", "state", Str), a("int", "timeout", WaitTimeout)], False, "0.9.0", None, Nothing, "returns false on timeout or error"),
+    row!(Method, set_config_item, "bool", [a("const char *", "key", ConfigStr), a("const char *", "value", ConfigStr)], False, "0.9.0", None, Nothing, "returns false on failure"),
     row!(Method, destroy, "bool", [], False, "0.9.0", None, Stopped, "returns false on failure"),
     row!(Method, save_config, "bool", [a("const char *", "alt_file", OptStr)], False, "0.9.0", None, Nothing, "returns false on failure"),
     row!(Method, create, "bool", [a("const char *", "t", OptStr), a("const char *", "bdevtype", OptStr), a("struct bdev_specs *", "specs", BdevSpecs), a("int", "flags", Flags), a("char * const *", "argv", StrArray)], False, "0.9.0", None, Nothing, "returns false on failure"),
@@ -162,7 +166,7 @@ pub const MEMBERS: &[Member] = &[
     row!(Method, reboot, "bool", [], False, "1.0.0", None, Running, "returns false on failure"),
     row!(Method, shutdown, "bool", [a("int", "timeout", Timeout)], False, "0.9.0", None, Nothing, "returns false on timeout or error"),
     row!(Method, clear_config, "void", [], Never, "1.0.0", None, Nothing, "returns nothing and cannot fail"),
-    row!(Method, clear_config_item, "bool", [a("const char *", "key", Str)], False, "0.9.0", None, Nothing, "returns false on failure"),
+    row!(Method, clear_config_item, "bool", [a("const char *", "key", ConfigStr)], False, "0.9.0", None, Nothing, "returns false on failure"),
     row!(Method, get_config_item, "int", [a("const char *", "key", Str), BUF[0], BUF[1]], Neg, "0.9.0", None, Nothing, "returns -1 without a configuration and -22 (-EINVAL) for an unknown key"),
     row!(Method, get_running_config_item, "char *", [a("const char *", "key", Str)], Null, "1.0.0", None, Running, "returns NULL on failure"),
     row!(Method, get_keys, "int", [a("const char *", "key", OptStr), BUF[0], BUF[1]], Neg, "0.9.0", None, Nothing, "returns -1 or a negative errno"),

@@ -31,7 +31,44 @@ pub struct Call<'a> {
     handle: Option<&'a Handle>,
     member: &'static Member,
     subject: Option<&'a OsStr>,
+    arg: Option<&'a OsStr>,
+    /// When the call started (ms since the epoch), to pick liblxc's log lines of this call.
+    started_ms: i64,
     _guard: Option<MutexGuard<'a, ()>>,
+}
+
+/// The text of a string argument, shown in a free function's errors.
+pub trait ArgText {
+    fn text(&self) -> Option<&OsStr>;
+}
+
+impl<T: AsRef<OsStr> + ?Sized> ArgText for &T {
+    fn text(&self) -> Option<&OsStr> {
+        Some((*self).as_ref())
+    }
+}
+
+impl<T: AsRef<OsStr> + ?Sized> ArgText for Option<&T> {
+    fn text(&self) -> Option<&OsStr> {
+        self.map(AsRef::as_ref)
+    }
+}
+
+/// The argument a free function is about, for error messages.
+pub fn arg_text<A: ArgText>(a: &A) -> Option<&OsStr> {
+    a.text()
+}
+
+/// Milliseconds since the epoch (a vDSO call, tens of ns).
+#[inline(always)]
+fn now_ms() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+    ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
 }
 
 /// The name a free function is about (its `Name`-class argument), for error messages.
@@ -68,6 +105,8 @@ impl<'a> Call<'a> {
             handle: Some(handle),
             member,
             subject: None,
+            arg: None,
+            started_ms: now_ms(),
             _guard: handle.lock(),
         })
     }
@@ -81,6 +120,8 @@ impl<'a> Call<'a> {
             handle: Some(handle),
             member,
             subject: None,
+            arg: None,
+            started_ms: 0,
             _guard: handle.lock(),
         }
     }
@@ -93,6 +134,8 @@ impl<'a> Call<'a> {
             handle: None,
             member,
             subject: None,
+            arg: None,
+            started_ms: 0,
             _guard: None,
         }
     }
@@ -115,6 +158,8 @@ impl<'a> Call<'a> {
             handle: None,
             member,
             subject: None,
+            arg: None,
+            started_ms: 0,
             _guard: None,
         })
     }
@@ -123,6 +168,13 @@ impl<'a> Call<'a> {
     #[inline(always)]
     pub fn with_subject(mut self, s: Option<&'a OsStr>) -> Call<'a> {
         self.subject = s;
+        self
+    }
+
+    /// Names the argument a free function is about.
+    #[inline(always)]
+    pub fn with_arg(mut self, a: Option<&'a OsStr>) -> Call<'a> {
+        self.arg = a;
         self
     }
 
@@ -222,7 +274,10 @@ impl<'a> Call<'a> {
     /// An error of this call, naming the member and the container.
     #[cold]
     pub fn error(&self, kind: ErrorKind, reason: Cow<'static, str>) -> Error {
-        let e = Error::new(kind, self.member.name, reason);
+        let mut e = Error::new(kind, self.member.name, reason);
+        if let Some(a) = self.arg {
+            e = e.with_argument(a.to_string_lossy().into_owned());
+        }
         match (self.handle, self.subject) {
             (Some(h), _) => e.with_container(h.name()),
             (None, Some(s)) => e.with_container(s.to_string_lossy().into_owned()),
@@ -241,7 +296,10 @@ impl<'a> Call<'a> {
                 ErrorKind::InvalidArgument,
                 format!("argument `{arg}`: {why}").into(),
             ),
-            LowerError::Other(e) => e,
+            LowerError::Other(e) => match (e.container(), self.handle) {
+                (None, Some(h)) => e.with_container(h.name()),
+                _ => e,
+            },
         }
     }
 
@@ -251,25 +309,43 @@ impl<'a> Call<'a> {
     #[inline(never)]
     pub fn fail(&self, f: Failure) -> Error {
         let m = self.member;
-        let (mut kind, mut reason): (ErrorKind, Cow<'static, str>) = match f.errno {
-            Some(e) if e > 0 => (ErrorKind::from_errno(e), Cow::Borrowed("liblxc failed")),
-            _ => (ErrorKind::Failed, Cow::Borrowed("")),
+        let errno = f.errno.filter(|e| *e > 0);
+        let mut kind = errno.map_or(ErrorKind::Failed, ErrorKind::from_errno);
+        let mut reason: Cow<'static, str> = match errno {
+            Some(e) => Cow::Owned(strerror(e)),
+            None => Cow::Borrowed(""),
         };
-        if let Some((k, r)) = self.diagnose() {
-            if kind == ErrorKind::Failed || f.errno.is_none() || k == ErrorKind::NotFound {
-                kind = k;
-                reason = r;
+        let diagnosed = self.diagnose();
+        if let Some((k, r)) = &diagnosed {
+            if kind == ErrorKind::Failed || errno.is_none() || *k == ErrorKind::NotFound {
+                kind = *k;
+                reason = r.clone();
             }
         }
-        if let Some(logged) = self.handle.and_then(Handle::log_reason) {
-            reason = if reason.is_empty() || reason == "liblxc failed" {
-                Cow::Owned(logged)
+        let logged = self.handle.and_then(|h| h.log_reason(self.started_ms));
+        if let Some(logged) = &logged {
+            if diagnosed.is_none() && kind == ErrorKind::Failed {
+                kind = kind_of_logged(logged);
+            }
+            reason = if reason.is_empty() || errno.is_some_and(|e| reason == strerror(e)) {
+                Cow::Owned(logged.clone())
             } else {
                 Cow::Owned(format!("{reason} ({logged})"))
             };
         }
+        if m.timed && diagnosed.is_none() && kind == ErrorKind::Failed {
+            kind = ErrorKind::Timeout;
+            reason = if reason.is_empty() {
+                Cow::Borrowed("it did not happen within the timeout")
+            } else {
+                Cow::Owned(format!("it did not happen within the timeout ({reason})"))
+            };
+        }
         if reason.is_empty() {
-            reason = Cow::Owned(format!("liblxc {} and logged no reason", m.fails));
+            reason = Cow::Owned(format!(
+                "failed, and liblxc logged no reason (it {})",
+                m.fails
+            ));
         }
         let mut e = self.error(kind, reason);
         if let Some(code) = f.code {
@@ -403,4 +479,36 @@ pub unsafe fn list_handles(
         unsafe { libc::free(cret.cast()) };
     }
     Ok(out)
+}
+
+fn strerror(e: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(e).to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The kind a logged reason implies: liblxc starts many messages with `strerror(errno) - `.
+fn kind_of_logged(logged: &str) -> ErrorKind {
+    if logged.contains("already exists")
+        || logged.ends_with(" exists")
+        || logged.contains(" exists;")
+    {
+        return ErrorKind::AlreadyExists;
+    }
+    for e in [
+        libc::EINVAL,
+        libc::ENOENT,
+        libc::EEXIST,
+        libc::EPERM,
+        libc::EACCES,
+        libc::ETIMEDOUT,
+        libc::ENOSYS,
+    ] {
+        if logged.starts_with(&format!("{} - ", strerror(e))) {
+            return ErrorKind::from_errno(e);
+        }
+    }
+    ErrorKind::Failed
 }

@@ -83,6 +83,10 @@ classes! {
     Int => c_int;
     /// `int` seconds; -1 = forever.
     Timeout => c_int;
+    /// `int` seconds of `wait`, where liblxc 5.0 treats 0 as forever.
+    WaitTimeout => c_int;
+    /// `const char *` written into a configuration file: no newline.
+    ConfigStr => *const c_char;
     /// `uint64_t`.
     U64 => u64;
     /// `unsigned long`.
@@ -180,6 +184,28 @@ impl<T: AsRef<OsStr> + ?Sized> Lower<Str> for &T {
         small(self.as_ref()).map(CStrArg)
     }
 }
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<ConfigStr> for CStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+}
+
+impl<T: AsRef<OsStr> + ?Sized> Lower<ConfigStr> for &T {
+    type Holder = CStrArg;
+    #[inline]
+    fn lower(self) -> std::result::Result<CStrArg, LowerError> {
+        let s = small(self.as_ref())?;
+        if let Some(pos) = s.as_bytes().iter().position(|&b| b == b'\n' || b == b'\r') {
+            return Err(LowerError::Invalid(format!(
+                "contains a line break at position {pos}; a configuration value is one line (a line break would add other keys to the saved file)"
+            )));
+        }
+        Ok(CStrArg(s))
+    }
+}
+
 impl<T: AsRef<OsStr> + ?Sized> Lower<MutStr> for &T {
     type Holder = CStrArg;
     #[inline]
@@ -343,13 +369,26 @@ unsafe impl<C: Class<C = T>, T: Copy> AsC<C> for Plain<T> {
 
 fn timeout_secs(d: Duration) -> std::result::Result<c_int, LowerError> {
     // Round up: a 500 ms timeout must not become "do not wait".
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-    c_int::try_from(secs).map_err(|_| {
+    let secs = d.as_secs().checked_add(u64::from(d.subsec_nanos() > 0));
+    secs.and_then(|s| c_int::try_from(s).ok()).ok_or_else(|| {
         LowerError::Invalid(format!(
-            "a timeout of {secs} s is larger than liblxc accepts ({} s); use `None` to wait forever",
+            "a timeout of {d:?} is longer than liblxc accepts ({} s)",
             c_int::MAX
         ))
     })
+}
+
+impl Lower<WaitTimeout> for Duration {
+    type Holder = Plain<c_int>;
+    fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
+        if self.is_zero() {
+            // liblxc 5.0 turns a zero wait timeout into "no socket timeout": it would wait forever.
+            return Err(LowerError::Invalid(
+                "a zero timeout makes liblxc wait without limit; use a positive timeout, or `state()` to look without waiting".into(),
+            ));
+        }
+        timeout_secs(self).map(Plain)
+    }
 }
 
 impl Lower<Timeout> for Duration {

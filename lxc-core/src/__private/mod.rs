@@ -11,7 +11,7 @@ pub mod class;
 pub mod err;
 pub mod ret;
 
-pub use call::{list_handles, list_names, lower, subject, AsHandle, Call};
+pub use call::{arg_text, list_handles, list_names, lower, subject, ArgText, AsHandle, Call};
 pub use class::{AsC, Class, FlagsArg, Lower};
 pub use err::Policy;
 pub use ret::Lift;
@@ -19,12 +19,15 @@ pub use ret::Lift;
 pub use crate::ffi;
 pub use crate::meta;
 
-/// Before the caller sets up liblxc's log: close the one lxc-rs set up for error reasons.
-pub fn log_before_user_init() {
-    if crate::logcap::is_ours() {
-        // SAFETY: lxc_log_close takes no argument; the next lxc_log_init opens the caller's log.
-        unsafe { ffi::lxcrs_v1_lxc_log_close() }
-    }
+/// Before the caller sets up liblxc's log: keep lxc-rs from setting up its own, or close it.
+///
+/// # Errors
+///
+/// `Err` when lxc-rs already set up liblxc's log and the caller asks for another level, which liblxc
+/// would ignore.
+#[allow(clippy::result_unit_err)]
+pub fn log_before_user_init(level_is_error: bool) -> Result<(), ()> {
+    crate::logcap::before_user_init(level_is_error)
 }
 
 /// After the caller set up liblxc's log: read error reasons from their file.
