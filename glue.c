@@ -108,3 +108,161 @@ void lxcrs_glue_snapshots_free(struct lxc_snapshot *s, int n)
 			s[i].free(&s[i]);
 	free(s);
 }
+
+/*
+ * Attach (exec API).
+ *
+ * lxc_attach_options_t is built here from LXC_ATTACH_OPTIONS_DEFAULT, so Rust never carries its
+ * layout. liblxc mutates the struct (it overwrites `namespaces` with the resolved mask), so the caller
+ * builds a fresh one for every call and frees it after. Strings and arrays are borrowed from the
+ * caller, who keeps them alive until the struct is freed.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+#include <lxc/attach_options.h>
+
+#ifndef __NR_close_range
+#define __NR_close_range 436
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/*
+ * A fresh options struct, or NULL with errno set: ENOMEM, or ENOSYS when `lsm_label` or `groups` is
+ * asked for and the installed header predates them (liblxc 4.0.7).
+ */
+lxc_attach_options_t *lxcrs_glue_attach_options_new(int attach_flags, int namespaces, long personality,
+						    const char *initial_cwd, uid_t uid, gid_t gid,
+						    int env_policy, char **extra_env_vars,
+						    char **extra_keep_env, int stdin_fd, int stdout_fd,
+						    int stderr_fd, const char *lsm_label, size_t groups_size,
+						    const gid_t *groups_list)
+{
+	lxc_attach_options_t def = LXC_ATTACH_OPTIONS_DEFAULT;
+	lxc_attach_options_t *o;
+
+#if !defined(LXC_ATTACH_SETGROUPS) || !defined(LXC_ATTACH_LSM_LABEL)
+	if (lsm_label || groups_size || groups_list) {
+		errno = ENOSYS;
+		return NULL;
+	}
+#endif
+	o = malloc(sizeof(*o));
+	if (!o) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	*o = def;
+	o->attach_flags = attach_flags;
+	o->namespaces = namespaces;
+	o->personality = personality;
+	o->initial_cwd = (char *)initial_cwd;
+	o->uid = uid;
+	o->gid = gid;
+	o->env_policy = env_policy == 1 ? LXC_ATTACH_CLEAR_ENV : LXC_ATTACH_KEEP_ENV;
+	o->extra_env_vars = extra_env_vars;
+	o->extra_keep_env = extra_keep_env;
+	o->stdin_fd = stdin_fd;
+	o->stdout_fd = stdout_fd;
+	o->stderr_fd = stderr_fd;
+#if defined(LXC_ATTACH_SETGROUPS) && defined(LXC_ATTACH_LSM_LABEL)
+	o->lsm_label = (char *)lsm_label;
+	o->groups.size = groups_size;
+	o->groups.list = (gid_t *)groups_list;
+#endif
+	return o;
+}
+
+void lxcrs_glue_attach_options_free(lxc_attach_options_t *o)
+{
+	free(o);
+}
+
+/*
+ * The program lxcrs_glue_attach_exec runs. Everything is in the caller's memory, which the attached
+ * process has a copy of.
+ */
+struct lxcrs_glue_exec {
+	const char *program;
+	char *const *argv;
+	int err_fd; /* write end of a CLOEXEC pipe; the parent reads it after attach returns */
+};
+
+/* Written to err_fd after errno when execvp fails, so the parent can tell it from garbage. */
+#define LXCRS_EXEC_MAGIC 0x4c584345 /* "LXCE" */
+
+/*
+ * The exec_function of Command::spawn, run by the attached process inside the container (after fork:
+ * async-signal-safe calls only).
+ *
+ * - Every fd above stderr is made close-on-exec, so the program sees 0, 1 and 2 only (liblxc leaves the
+ *   caller's inherited fds open);
+ * - SIGPIPE goes back to its default and the signal mask is emptied, as std::process does (Rust
+ *   programs ignore SIGPIPE, and the disposition would survive exec);
+ * - on exec failure, errno and a magic number go to err_fd (the std::process technique), so the
+ *   parent reports "program not found" instead of seeing an exit status 127.
+ */
+int lxcrs_glue_attach_exec(void *payload)
+{
+	struct lxcrs_glue_exec *e = payload;
+	int msg[2];
+	sigset_t none;
+	size_t done = 0;
+
+	if (syscall(__NR_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		long max = sysconf(_SC_OPEN_MAX);
+
+		if (max < 0 || max > 65536)
+			max = 65536;
+		for (int fd = 3; fd < max; fd++)
+			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	(void)signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+
+	execvp(e->program, e->argv);
+
+	msg[0] = errno;
+	msg[1] = LXCRS_EXEC_MAGIC;
+	while (done < sizeof(msg)) {
+		ssize_t n = write(e->err_fd, (const char *)msg + done, sizeof(msg) - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	return msg[0] == ENOENT ? 127 : 126;
+}
+
+/* A payload for lxcrs_glue_attach_exec, or NULL (ENOMEM). Strings and argv are borrowed. */
+struct lxcrs_glue_exec *lxcrs_glue_exec_new(const char *program, char *const *argv, int err_fd)
+{
+	struct lxcrs_glue_exec *e = malloc(sizeof(*e));
+
+	if (!e) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	e->program = program;
+	e->argv = argv;
+	e->err_fd = err_fd;
+	return e;
+}
+
+void lxcrs_glue_exec_free(struct lxcrs_glue_exec *e)
+{
+	free(e);
+}
+
+/* The magic number lxcrs_glue_attach_exec writes after errno. */
+int lxcrs_glue_exec_magic(void)
+{
+	return LXCRS_EXEC_MAGIC;
+}

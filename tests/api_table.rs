@@ -23,8 +23,6 @@ const NOT_YET_DECLARED: &[(&str, &str)] = &[
     ("set_cgroup_item", "cgroup API: issue 3"),
     ("console_getfd", "console API: issue 3"),
     ("console", "console API: issue 3"),
-    ("attach", "exec API: issue 3"),
-    ("attach_run_wait", "exec API: issue 3"),
     ("add_device_node", "devices: issue 3"),
     ("remove_device_node", "devices: issue 3"),
     ("attach_interface", "network API: issue 3"),

@@ -365,7 +365,12 @@ fn destroy_with_snapshots_raw_fails_without_snapshots_and_keeps_the_container() 
         .destroy_with_snapshots_raw()
         .expect_err("liblxc 5.0.2 destroy_with_snapshots fails without a snaps dir");
     // liblxc logs "No such file or directory - opendir on snapshot path …/snaps".
-    assert_error(&err, "destroy_with_snapshots", "rawsnap", ErrorKind::NotFound);
+    assert_error(
+        &err,
+        "destroy_with_snapshots",
+        "rawsnap",
+        ErrorKind::NotFound,
+    );
     assert!(
         c.is_defined(),
         "the failed raw call destroyed the container anyway"

@@ -6,6 +6,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod container;
+mod exec;
 mod flags;
 mod free;
 pub mod log;
@@ -13,6 +14,7 @@ mod snapshot;
 mod state;
 
 pub use container::Container;
+pub use exec::{AttachFlags, Child, Command, Namespaces, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
 pub use snapshot::Snapshot;
