@@ -1,5 +1,5 @@
 //! Quickstart: create a busybox container in a temporary lxcpath, start it, look at it, change a
-//! configuration item, freeze and thaw it, stop and destroy it. Run as root:
+//! configuration item, run a command inside, freeze and thaw it, stop and destroy it. Run as root:
 //!
 //! ```sh
 //! cargo run --example quickstart
@@ -20,7 +20,7 @@ impl Drop for Cleanup<'_> {
             let _ = self.container.stop();
         }
         if self.container.is_defined() {
-            let _ = self.container.destroy();
+            let _ = self.container.destroy_with_snapshots();
         }
     }
 }
@@ -77,6 +77,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "           lxc.uts.name = {:?} (set in memory)",
         c.config_item("lxc.uts.name")?
+    );
+
+    let out = c.command("uname").arg("-a").output()?;
+    step(
+        &format!(
+            "ran `uname -a` inside: {}, {:?}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout).trim()
+        ),
+        t,
     );
 
     c.freeze()?;
