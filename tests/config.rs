@@ -226,12 +226,12 @@ fn keys_lists_every_supported_key() {
         assert!(keys.iter().any(|x| x == k), "{k} missing from {keys:?}");
     }
     assert!(keys.iter().all(|k| k.starts_with("lxc.")), "{keys:?}");
-    let mut dedup = keys.clone();
+    let mut dedup: Vec<&str> = keys.iter().collect();
     dedup.sort();
     dedup.dedup();
     assert_eq!(dedup.len(), keys.len(), "duplicate keys");
     // Every listed key is one liblxc supports.
-    for k in &keys {
+    for k in keys.iter() {
         assert!(
             lxc::config_item_is_supported(k).expect("is_supported"),
             "{k} listed but unsupported"

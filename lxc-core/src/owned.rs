@@ -1,6 +1,7 @@
 //! Owners for what liblxc allocates (I-8), and the C strings the binding lends to it.
 
 use std::ffi::{c_char, CStr, CString, OsStr};
+use std::mem::MaybeUninit;
 use std::os::unix::ffi::OsStrExt;
 use std::ptr;
 
@@ -114,19 +115,34 @@ impl Drop for CountedStrVec {
 
 /// A C string lent to liblxc for one call: on the stack when short, on the heap otherwise.
 pub(crate) enum SmallCStr {
-    Inline { buf: [u8; 120], len: usize },
+    /// `len` bytes and a NUL written at the start of `buf`; the rest is never read.
+    Inline {
+        buf: [MaybeUninit<u8>; INLINE],
+        len: usize,
+    },
     Heap(CString),
 }
 
+const INLINE: usize = 120;
+
 impl SmallCStr {
     /// Fails with the position of the first NUL byte.
+    #[inline]
     pub(crate) fn new(bytes: &[u8]) -> std::result::Result<SmallCStr, usize> {
         if let Some(pos) = memchr0(bytes) {
             return Err(pos);
         }
-        if bytes.len() < 120 {
-            let mut buf = [0u8; 120];
-            buf[..bytes.len()].copy_from_slice(bytes);
+        if bytes.len() < INLINE {
+            let mut buf = [MaybeUninit::<u8>::uninit(); INLINE];
+            // SAFETY: bytes.len() + 1 <= INLINE; source and destination do not overlap.
+            unsafe {
+                std::ptr::copy_nonoverlapping(
+                    bytes.as_ptr(),
+                    buf.as_mut_ptr().cast::<u8>(),
+                    bytes.len(),
+                );
+            }
+            buf[bytes.len()] = MaybeUninit::new(0);
             Ok(SmallCStr::Inline {
                 buf,
                 len: bytes.len(),
@@ -149,7 +165,10 @@ impl SmallCStr {
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
-            SmallCStr::Inline { buf, len } => &buf[..*len],
+            // SAFETY: the first `len` bytes were initialised in `new`.
+            SmallCStr::Inline { buf, len } => unsafe {
+                std::slice::from_raw_parts(buf.as_ptr().cast(), *len)
+            },
             SmallCStr::Heap(c) => c.as_bytes(),
         }
     }

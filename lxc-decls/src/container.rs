@@ -12,6 +12,7 @@ use lxc_core::{BdevSpecs, Handle, Result};
 use lxc_macros::lxc_method;
 
 use crate::flags::CreateFlags;
+use crate::keys::KeyList;
 use crate::state::State;
 
 /// One LXC container, as seen through one liblxc container object.
@@ -291,10 +292,11 @@ impl Container {
     #[lxc_method(get_running_config_item, ret = String, err = Null)]
     pub fn running_config_item(&self, key: &str) -> Result<String>;
 
-    /// The configuration keys under `prefix` (`None`: every key liblxc supports; `"lxc.net.0"`: the
-    /// keys valid for that interface's type).
+    /// The configuration keys under `prefix` (`None`: every key liblxc supports). With a prefix,
+    /// liblxc gives the sub-keys without it: `keys(Some("lxc.net.0"))` lists `"type"`, `"link"`, … as
+    /// valid for that interface's type.
     #[lxc_method(get_keys, ret = BufString, err = Neg)]
-    pub fn keys(&self, prefix: Option<&str>) -> Result<Vec<String>>;
+    pub fn keys(&self, prefix: Option<&str>) -> Result<KeyList>;
 
     /// The lxcpath this object looks in.
     #[lxc_method(get_config_path, ret = StaticStr, err = Null)]

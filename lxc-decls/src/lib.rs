@@ -8,6 +8,7 @@
 mod container;
 mod exec;
 mod flags;
+mod keys;
 mod free;
 pub mod log;
 mod snapshot;
@@ -17,5 +18,6 @@ pub use container::Container;
 pub use exec::{AttachFlags, Child, Command, Namespaces, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
+pub use keys::KeyList;
 pub use snapshot::Snapshot;
 pub use state::State;

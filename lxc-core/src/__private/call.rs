@@ -250,17 +250,22 @@ impl<'a> Call<'a> {
             return T::from_c_bytes(bytes, self);
         }
         for _ in 0..8 {
-            let mut heap = vec![0u8; len + 1];
-            let got = f(
-                heap.as_mut_ptr().cast(),
-                (len + 1).min(c_int::MAX as usize) as c_int,
-            );
+            let inlen = c_int::try_from(len + 1).map_err(|_| {
+                self.error(
+                    ErrorKind::InvalidData,
+                    "the value is larger than liblxc can return".into(),
+                )
+            })?;
+            let mut heap: Vec<u8> = Vec::with_capacity(len + 1);
+            let got = f(heap.as_mut_ptr().cast(), inlen);
             if let Some(failure) = P::check(&got) {
                 return Err(self.fail(failure));
             }
             if got as usize == len {
-                heap.truncate(len);
-                return T::from_c_bytes(&heap, self);
+                // SAFETY: liblxc wrote `len` bytes and a NUL (inlen = len + 1 covers the value, the
+                // condition under which every getter copies it whole) into the capacity.
+                unsafe { heap.set_len(len) };
+                return T::from_c_vec(heap, self);
             }
             // The value changed between the calls; size again.
             len = got as usize;

@@ -139,6 +139,11 @@ impl<C> LiftInfallible<Unit, C> for () {
 /// Text from C, into the declared owned type.
 pub trait FromCBytes: Sized {
     fn from_c_bytes(b: &[u8], call: &Call<'_>) -> Result<Self>;
+
+    /// From an owned buffer (the length protocol's heap path): types that can, take it without a copy.
+    fn from_c_vec(v: Vec<u8>, call: &Call<'_>) -> Result<Self> {
+        Self::from_c_bytes(&v, call)
+    }
 }
 
 impl FromCBytes for String {
@@ -146,11 +151,21 @@ impl FromCBytes for String {
     fn from_c_bytes(b: &[u8], call: &Call<'_>) -> Result<String> {
         match std::str::from_utf8(b) {
             Ok(s) => Ok(s.to_owned()),
-            Err(e) => Err(call.invalid_data(format!(
-                "the value is not UTF-8 ({e}); ask for `Vec<u8>` or `PathBuf`"
-            ))),
+            Err(e) => Err(not_utf8(e, call)),
         }
     }
+
+    #[inline]
+    fn from_c_vec(v: Vec<u8>, call: &Call<'_>) -> Result<String> {
+        String::from_utf8(v).map_err(|e| not_utf8(e.utf8_error(), call))
+    }
+}
+
+#[cold]
+fn not_utf8(e: std::str::Utf8Error, call: &Call<'_>) -> Error {
+    call.invalid_data(format!(
+        "the value is not UTF-8 ({e}); ask for `Vec<u8>` or `PathBuf`"
+    ))
 }
 impl FromCBytes for Vec<u8> {
     fn from_c_bytes(b: &[u8], _: &Call<'_>) -> Result<Vec<u8>> {
