@@ -8,8 +8,8 @@
 mod container;
 mod exec;
 mod flags;
-mod keys;
 mod free;
+mod keys;
 pub mod log;
 mod snapshot;
 mod state;
