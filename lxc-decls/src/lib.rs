@@ -11,6 +11,7 @@ mod flags;
 mod free;
 mod keys;
 pub mod log;
+mod network;
 mod snapshot;
 mod state;
 
@@ -19,5 +20,6 @@ pub use exec::{AttachFlags, Child, Command, Namespaces, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
 pub use keys::KeyList;
+pub use network::IpFamily;
 pub use snapshot::Snapshot;
 pub use state::State;
