@@ -38,19 +38,28 @@ fn report(name: &str, unit: &str, rust: Vec<f64>, c: Vec<f64>, tool: Option<Vec<
     print!("{name:<28} rust {rm:>9.3} {unit} ({rmin:.3}-{rmax:.3})  C {cm:>9.3} ({cmin:.3}-{cmax:.3})  ratio {:.3}", rm / cm);
     if let Some(t) = tool {
         let (tm, tmin, tmax) = stats(t);
-        print!("  lxc-* {tm:>9.3} ({tmin:.3}-{tmax:.3})  rust/tool {:.3}", rm / tm);
+        print!(
+            "  lxc-* {tm:>9.3} ({tmin:.3}-{tmax:.3})  rust/tool {:.3}",
+            rm / tm
+        );
     }
     println!();
 }
 
 fn sh(args: &[&str]) {
-    let st = Proc::new(args[0]).args(&args[1..]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).status().expect(args[0]);
+    let st = Proc::new(args[0])
+        .args(&args[1..])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect(args[0]);
     assert!(st.success(), "{args:?}");
 }
 
 fn busybox(path: &Path, name: &str) -> Container {
     let c = Container::new_in(name, path).unwrap();
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[]).unwrap();
+    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
+        .unwrap();
     c.clear_config_item("lxc.net").unwrap();
     c.set_config_item("lxc.net.0.type", "empty").unwrap();
     c.save_config(None).unwrap();
@@ -79,16 +88,24 @@ fn main() {
         }));
         let cname = CString::new(format!("lc{i}")).unwrap();
         // SAFETY: both strings live for the call.
-        c.push(time(|| assert_eq!(unsafe { bl_lifecycle(cpath.as_ptr(), cname.as_ptr()) }, 0)));
+        c.push(time(|| {
+            assert_eq!(unsafe { bl_lifecycle(cpath.as_ptr(), cname.as_ptr()) }, 0)
+        }));
         let tname = format!("lt{i}");
         t.push(time(|| {
             sh(&["lxc-create", "-P", ps, "-n", &tname, "-t", "busybox"]);
             let cfg = p.join(&tname).join("config");
             let text = std::fs::read_to_string(&cfg).unwrap();
-            let text: String = text.lines().filter(|l| !l.starts_with("lxc.net")).map(|l| format!("{l}\n")).collect();
+            let text: String = text
+                .lines()
+                .filter(|l| !l.starts_with("lxc.net"))
+                .map(|l| format!("{l}\n"))
+                .collect();
             std::fs::write(&cfg, text + "lxc.net.0.type = empty\n").unwrap();
             sh(&["lxc-start", "-P", ps, "-n", &tname]);
-            sh(&["lxc-wait", "-P", ps, "-n", &tname, "-s", "RUNNING", "-t", "10"]);
+            sh(&[
+                "lxc-wait", "-P", ps, "-n", &tname, "-s", "RUNNING", "-t", "10",
+            ]);
             sh(&["lxc-stop", "-P", ps, "-n", &tname, "-k"]);
             sh(&["lxc-destroy", "-P", ps, "-n", &tname]);
         }));
@@ -99,30 +116,77 @@ fn main() {
     let k = busybox(p, "exec");
     k.start().unwrap();
     k.wait(State::Running, Duration::from_secs(10)).unwrap();
-    let true_argv: Vec<CString> = ["/bin/true"].iter().map(|s| CString::new(*s).unwrap()).collect();
+    let true_argv: Vec<CString> = ["/bin/true"]
+        .iter()
+        .map(|s| CString::new(*s).unwrap())
+        .collect();
     let mut tp: Vec<*const c_char> = true_argv.iter().map(|s| s.as_ptr()).collect();
     tp.push(std::ptr::null());
     let n = if full { 101 } else { 3 };
     let (mut r, mut c, mut t) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..n {
-        r.push(time(|| assert!(k.command("/bin/true").status().unwrap().success())));
+        r.push(time(|| {
+            assert!(k.command("/bin/true").status().unwrap().success())
+        }));
         // SAFETY: the container is live; argv is NULL-terminated and outlives the call.
-        c.push(time(|| assert_eq!(unsafe { bl_run_wait(k.as_ptr(), tp.as_ptr()) }, 0)));
-        t.push(time(|| sh(&["lxc-attach", "-P", ps, "-n", "exec", "--clear-env", "--", "/bin/true"])));
+        c.push(time(|| {
+            assert_eq!(unsafe { bl_run_wait(k.as_ptr(), tp.as_ptr()) }, 0)
+        }));
+        t.push(time(|| {
+            sh(&[
+                "lxc-attach",
+                "-P",
+                ps,
+                "-n",
+                "exec",
+                "--clear-env",
+                "--",
+                "/bin/true",
+            ])
+        }));
     }
     report("command(/bin/true).status()", "ms", r, c, Some(t));
 
-    let out_argv: Vec<CString> = ["head", "-c", "1048576", "/dev/zero"].iter().map(|s| CString::new(*s).unwrap()).collect();
+    let out_argv: Vec<CString> = ["head", "-c", "1048576", "/dev/zero"]
+        .iter()
+        .map(|s| CString::new(*s).unwrap())
+        .collect();
     let mut op: Vec<*const c_char> = out_argv.iter().map(|s| s.as_ptr()).collect();
     op.push(std::ptr::null());
     let n = if full { 31 } else { 2 };
     let (mut r, mut c, mut t) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..n {
-        r.push(time(|| assert_eq!(k.command("head").args(["-c", "1048576", "/dev/zero"]).output().unwrap().stdout.len(), 1 << 20)));
+        r.push(time(|| {
+            assert_eq!(
+                k.command("head")
+                    .args(["-c", "1048576", "/dev/zero"])
+                    .output()
+                    .unwrap()
+                    .stdout
+                    .len(),
+                1 << 20
+            )
+        }));
         // SAFETY: as above.
-        c.push(time(|| assert_eq!(unsafe { bl_output(k.as_ptr(), op.as_ptr()) }, 1 << 20)));
+        c.push(time(|| {
+            assert_eq!(unsafe { bl_output(k.as_ptr(), op.as_ptr()) }, 1 << 20)
+        }));
         t.push(time(|| {
-            let o = Proc::new("lxc-attach").args(["-P", ps, "-n", "exec", "--clear-env", "--", "head", "-c", "1048576", "/dev/zero"]).output().unwrap();
+            let o = Proc::new("lxc-attach")
+                .args([
+                    "-P",
+                    ps,
+                    "-n",
+                    "exec",
+                    "--clear-env",
+                    "--",
+                    "head",
+                    "-c",
+                    "1048576",
+                    "/dev/zero",
+                ])
+                .output()
+                .unwrap();
             assert_eq!(o.stdout.len(), 1 << 20);
         }));
     }
