@@ -266,3 +266,132 @@ int lxcrs_glue_exec_magic(void)
 {
 	return LXCRS_EXEC_MAGIC;
 }
+
+/*
+ * Console log (console_log). struct lxc_console_log is built here: `read_max` points to the caller's
+ * u64 (liblxc dereferences it unconditionally: in = how much to read, 0 for the whole ring buffer;
+ * out = how much was read), and `data` comes back through `*data`: malloc'd, NOT NUL-terminated,
+ * `*read_max` bytes long, owned by the caller (free()), NULL when nothing was read.
+ */
+int lxcrs_v1_console_log(struct lxc_container *c, struct lxc_console_log *log); /* generated trampoline */
+
+int lxcrs_glue_console_log(struct lxc_container *c, bool clear, bool read, uint64_t *read_max,
+			   char **data)
+{
+	struct lxc_console_log log = {
+		.clear = clear,
+		.read = read,
+		.read_max = read_max,
+		.data = NULL,
+	};
+	int ret;
+
+	ret = lxcrs_v1_console_log(c, &log);
+	*data = log.data;
+	return ret;
+}
+
+/*
+ * Mount injection (mount, umount): struct lxc_mount with version LXC_MOUNT_API_V1. `data` is the
+ * filesystem-specific string of mount(2) (or NULL); every string is borrowed for the call.
+ */
+int lxcrs_v1_mount(struct lxc_container *c, const char *source, const char *target,
+		   const char *filesystemtype, unsigned long mountflags, const void *data,
+		   struct lxc_mount *mnt); /* generated trampoline */
+int lxcrs_v1_umount(struct lxc_container *c, const char *target, unsigned long mountflags,
+		    struct lxc_mount *mnt); /* generated trampoline */
+
+int lxcrs_glue_mount(struct lxc_container *c, const char *source, const char *target,
+		     const char *filesystemtype, unsigned long mountflags, const char *data)
+{
+	struct lxc_mount mnt = { .version = LXC_MOUNT_API_V1 };
+
+	return lxcrs_v1_mount(c, source, target, filesystemtype, mountflags, data, &mnt);
+}
+
+int lxcrs_glue_umount(struct lxc_container *c, const char *target, unsigned long mountflags)
+{
+	struct lxc_mount mnt = { .version = LXC_MOUNT_API_V1 };
+
+	return lxcrs_v1_umount(c, target, mountflags, &mnt);
+}
+
+/*
+ * CRIU: checkpoint, restore, migrate.
+ *
+ * liblxc 5.0 dereferences c->lxc_conf without a check in criu_ok() (restore of an undefined container,
+ * or any dump/restore after clear_config, is a SIGSEGV), so the binding asks first.
+ */
+bool lxcrs_glue_has_config(struct lxc_container *c)
+{
+	return c && c->lxc_conf;
+}
+
+/*
+ * struct migrate_opts is append-only and versioned by the size passed with it: allocate it here,
+ * zero-filled at the installed header's size (written to *size), with every field set. Strings are
+ * borrowed from the caller, who keeps them alive until the struct is freed.
+ */
+struct migrate_opts *lxcrs_glue_migrate_opts_new(const char *directory, bool verbose, bool stop,
+						 const char *predump_dir, const char *pageserver_address,
+						 const char *pageserver_port, bool preserves_inodes,
+						 const char *action_script, bool disable_skip_in_flight,
+						 uint64_t ghost_limit, uint64_t features_to_check,
+						 unsigned int *size)
+{
+	struct migrate_opts *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->directory = (char *)directory;
+	o->verbose = verbose;
+	o->stop = stop;
+	o->predump_dir = (char *)predump_dir;
+	o->pageserver_address = (char *)pageserver_address;
+	o->pageserver_port = (char *)pageserver_port;
+	o->preserves_inodes = preserves_inodes;
+	o->action_script = (char *)action_script;
+	o->disable_skip_in_flight = disable_skip_in_flight;
+	o->ghost_limit = ghost_limit;
+	o->features_to_check = features_to_check;
+	*size = sizeof(*o);
+	return o;
+}
+
+/* features_to_check after a MIGRATE_FEATURE_CHECK (liblxc writes the supported subset back). */
+uint64_t lxcrs_glue_migrate_opts_features(const struct migrate_opts *o)
+{
+	return o->features_to_check;
+}
+
+void lxcrs_glue_migrate_opts_free(struct migrate_opts *o)
+{
+	free(o);
+}
+
+/* The MIGRATE_* commands and FEATURE_* bits of the installed header, for the test that checks ours. */
+unsigned int lxcrs_glue_migrate_cmd(int i)
+{
+	switch (i) {
+	case 0:
+		return MIGRATE_PRE_DUMP;
+	case 1:
+		return MIGRATE_DUMP;
+	case 2:
+		return MIGRATE_RESTORE;
+	case 3:
+		return MIGRATE_FEATURE_CHECK;
+	}
+	return ~0U;
+}
+
+uint64_t lxcrs_glue_migrate_feature(int i)
+{
+	switch (i) {
+	case 0:
+		return FEATURE_MEM_TRACK;
+	case 1:
+		return FEATURE_LAZY_PAGES;
+	}
+	return 0;
+}

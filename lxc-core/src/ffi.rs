@@ -97,4 +97,51 @@ unsafe extern "C" {
     ) -> *mut c_void;
     pub fn lxcrs_glue_exec_free(e: *mut c_void);
     pub fn lxcrs_glue_exec_magic() -> c_int;
+    /// `console_log` with a `struct lxc_console_log` built in C; `*data` is malloc'd (or NULL),
+    /// `*read_max` bytes, not NUL-terminated.
+    pub fn lxcrs_glue_console_log(
+        c: *mut LxcContainer,
+        clear: bool,
+        read: bool,
+        read_max: *mut u64,
+        data: *mut *mut c_char,
+    ) -> c_int;
+    /// `mount` with a `struct lxc_mount` of version `LXC_MOUNT_API_V1`.
+    pub fn lxcrs_glue_mount(
+        c: *mut LxcContainer,
+        source: *const c_char,
+        target: *const c_char,
+        fstype: *const c_char,
+        flags: core::ffi::c_ulong,
+        data: *const c_char,
+    ) -> c_int;
+    /// `umount` with a `struct lxc_mount` of version `LXC_MOUNT_API_V1`.
+    pub fn lxcrs_glue_umount(
+        c: *mut LxcContainer,
+        target: *const c_char,
+        flags: core::ffi::c_ulong,
+    ) -> c_int;
+    /// Whether the container object has a configuration loaded (`c->lxc_conf`).
+    pub fn lxcrs_glue_has_config(c: *mut LxcContainer) -> bool;
+    /// A zero-filled `struct migrate_opts` at the installed header's size (written to `size`).
+    pub fn lxcrs_glue_migrate_opts_new(
+        directory: *const c_char,
+        verbose: bool,
+        stop: bool,
+        predump_dir: *const c_char,
+        pageserver_address: *const c_char,
+        pageserver_port: *const c_char,
+        preserves_inodes: bool,
+        action_script: *const c_char,
+        disable_skip_in_flight: bool,
+        ghost_limit: u64,
+        features_to_check: u64,
+        size: *mut core::ffi::c_uint,
+    ) -> *mut MigrateOpts;
+    pub fn lxcrs_glue_migrate_opts_features(o: *const MigrateOpts) -> u64;
+    pub fn lxcrs_glue_migrate_opts_free(o: *mut MigrateOpts);
+    /// `MIGRATE_*` command `i` (0 pre-dump, 1 dump, 2 restore, 3 feature check) of the header.
+    pub fn lxcrs_glue_migrate_cmd(i: c_int) -> core::ffi::c_uint;
+    /// `FEATURE_*` bit `i` (0 mem track, 1 lazy pages) of the header.
+    pub fn lxcrs_glue_migrate_feature(i: c_int) -> u64;
 }

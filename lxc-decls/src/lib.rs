@@ -5,21 +5,29 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod cgroup;
+mod console;
 mod container;
+mod device;
 mod exec;
+mod fds;
 mod flags;
 mod free;
 mod keys;
 pub mod log;
+mod mount;
 mod network;
 mod snapshot;
 mod state;
 
+pub use cgroup::CgroupVersion;
+pub use console::ConsoleFd;
 pub use container::Container;
 pub use exec::{AttachFlags, Child, Command, Namespaces, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
 pub use keys::KeyList;
+pub use mount::{MountFlags, UnmountFlags};
 pub use network::IpFamily;
 pub use snapshot::Snapshot;
 pub use state::State;

@@ -322,7 +322,11 @@ impl<'a> Call<'a> {
         };
         let diagnosed = self.diagnose();
         if let Some((k, r)) = &diagnosed {
-            if kind == ErrorKind::Failed || errno.is_none() || *k == ErrorKind::NotFound {
+            if kind == ErrorKind::Failed
+                || errno.is_none()
+                || *k == ErrorKind::NotFound
+                || *k == kind
+            {
                 kind = *k;
                 reason = r.clone();
             }
