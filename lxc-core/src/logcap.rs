@@ -168,12 +168,18 @@ fn timestamp_ms(t: &str) -> Option<i64> {
     Some(((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms.parse::<i64>().ok()?)
 }
 
-/// Parses `lxc <name> <timestamp> ERROR <category> - <file>:<func>:<line> - <message>` lines.
+/// Parses `lxc <name> <timestamp> ERROR <category> - <file>:<func>:<line> - <message>` lines; a line
+/// without a name counts for any container (within the time window).
 fn messages(text: &str, container: &str, since_ms: i64) -> Option<String> {
     let mut out: Vec<&str> = Vec::new();
     for line in text.lines() {
         let mut words = line.split_whitespace();
         let (_prefix, name, ts) = (words.next(), words.next(), words.next());
+        // Some lines (those `create` logs) carry no container name: the timestamp comes second.
+        let (name, ts) = match name.and_then(timestamp_ms) {
+            Some(_) => (Some(container), name),
+            None => (name, ts),
+        };
         if name != Some(container) || ts.and_then(timestamp_ms).is_some_and(|t| t < since_ms) {
             continue;
         }

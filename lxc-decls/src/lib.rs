@@ -8,6 +8,7 @@
 mod cgroup;
 mod console;
 mod container;
+mod criu;
 mod device;
 mod exec;
 mod fds;
@@ -17,17 +18,22 @@ mod keys;
 pub mod log;
 mod mount;
 mod network;
+mod options;
 mod snapshot;
 mod state;
 
 pub use cgroup::CgroupVersion;
 pub use console::ConsoleFd;
 pub use container::Container;
+pub use criu::{
+    FeatureCheck, MigrateCommand, MigrateFeatures, MigrateOptions, MigrateOutcome, PageServer,
+};
 pub use exec::{AttachFlags, Child, Command, Namespaces, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
 pub use keys::KeyList;
 pub use mount::{MountFlags, UnmountFlags};
 pub use network::IpFamily;
+pub use options::{BackingStore, CloneOptions, CreateOptions, DownloadOptions};
 pub use snapshot::Snapshot;
 pub use state::State;

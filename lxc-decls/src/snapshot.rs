@@ -136,7 +136,8 @@ impl Container {
     }
 
     /// Copies (or snapshots) the container as `new_name` in `lxcpath` (`None`: the same lxcpath),
-    /// and opens the copy. `bdevtype`/`bdevdata` choose the new backing store, `new_size` its size
+    /// and returns the object liblxc made for the copy. On liblxc 5.0.2 that object cannot start the
+    /// copy; [`Container::clone_as`] and [`Container::clone_with_options`] reopen it and can. `bdevtype`/`bdevdata` choose the new backing store, `new_size` its size
     /// for block stores (0: same), `hook_args` are passed to the clone hooks.
     #[allow(clippy::too_many_arguments)] // it mirrors liblxc's `clone`; typed options wrap it
     #[lxc_method(clone, ret = Container, err = Null)]
@@ -157,7 +158,7 @@ impl Container {
     ///
     /// As [`Container::clone_with`].
     pub fn clone_as(&self, new_name: &str) -> Result<Container> {
-        self.clone_with(
+        let copy = self.clone_with(
             Some(new_name),
             None,
             CloneFlags::empty(),
@@ -165,6 +166,11 @@ impl Container {
             None,
             0,
             &[],
-        )
+        )?;
+        // The object liblxc 5.0.2's clone returns cannot start ("Failed to open dir:…/rootfs"): open
+        // the copy afresh from its saved configuration.
+        let lxcpath = copy.config_path()?;
+        drop(copy);
+        Container::new_in(new_name, lxcpath)
     }
 }
