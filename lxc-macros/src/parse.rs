@@ -90,11 +90,12 @@ pub fn attr(args: TokenStream, errors: &mut crate::Errors) -> Option<Attr> {
                     if misspelled && e.to_string().starts_with("Missing field") {
                         continue;
                     }
-                    errors.push(if e.has_span() {
-                        e
+                    let span = if e.has_span() {
+                        e.span()
                     } else {
-                        e.with_span(&member)
-                    });
+                        member.span()
+                    };
+                    errors.at(span, reword(&e.to_string(), &member.to_string()));
                 }
                 None
             }
@@ -221,4 +222,33 @@ impl Parse for Decl {
             block,
         })
     }
+}
+
+/// darling's messages in the macro's own words (lowercase, the option named, the fix given).
+fn reword(msg: &str, member: &str) -> String {
+    let field = |prefix: &str| {
+        msg.strip_prefix(prefix)
+            .map(|f| f.trim_matches('`').to_string())
+    };
+    if let Some(f) = field("Duplicate field ") {
+        return format!("`{f}` may only be specified once");
+    }
+    if let Some(f) = field("Missing field ") {
+        let hint = match crate::table::find(member) {
+            Some(m) if f == ERR => format!(
+                "; `{member}` {}, so use `{ERR} = {}`",
+                m.fails,
+                crate::check::err_name(m.err)
+            ),
+            _ => String::new(),
+        };
+        return format!("missing `{f} = …` in `#[lxc_method]`{hint}");
+    }
+    if let Some(rest) = msg.strip_prefix("Unknown field: ") {
+        return format!(
+            "unknown `#[lxc_method]` option {}",
+            rest.replacen(". Did you mean", "; did you mean", 1)
+        );
+    }
+    msg.to_string()
 }
