@@ -480,18 +480,7 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
     }
 
     // The return type.
-    let fallible_args = params.iter().any(|p: &Param| {
-        !matches!(
-            p.class,
-            Class::Bool
-                | Class::IntBool
-                | Class::Int
-                | Class::U64
-                | Class::ULong
-                | Class::Flags
-                | Class::Fd
-        )
-    });
+    let fallible_args = params.iter().any(|p: &Param| p.class.may_refuse());
     let may_fail = err != Some(Err::Never)
         || guarded
         || fallible_args

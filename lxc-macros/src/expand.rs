@@ -58,18 +58,7 @@ fn errors_doc(c: &Checked) -> Vec<String> {
     if let Some(n) = needs {
         lines.push(format!("It needs {n}."));
     }
-    if c.params.iter().any(|p| {
-        !matches!(
-            p.class,
-            Class::Bool
-                | Class::IntBool
-                | Class::Int
-                | Class::U64
-                | Class::ULong
-                | Class::Flags
-                | Class::Fd
-        )
-    }) {
+    if c.params.iter().any(|p| p.class.may_refuse()) {
         lines.push(
             "An argument liblxc cannot take (a NUL byte, a name that would leave the lxcpath, a timeout too large) is [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument), and liblxc is not called.".into(),
         );

@@ -67,6 +67,23 @@ pub enum Class {
     Raw,
 }
 
+impl Class {
+    /// Whether lowering an argument of this class can refuse it (a NUL byte, a bad name, a timeout
+    /// out of range), so that the declaration must return `Result`.
+    pub fn may_refuse(self) -> bool {
+        !matches!(
+            self,
+            Class::Bool
+                | Class::IntBool
+                | Class::Int
+                | Class::U64
+                | Class::ULong
+                | Class::Flags
+                | Class::Fd
+        )
+    }
+}
+
 /// The failure convention of a member, as liblxc really behaves (see `shared/LXC_API.md` §2-§3).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Err {
