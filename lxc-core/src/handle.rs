@@ -115,9 +115,9 @@ impl Handle {
     }
 
     /// What liblxc logged about this container since this handle last looked, if anything.
-    pub(crate) fn log_reason(&self, started_ms: i64) -> Option<String> {
+    pub(crate) fn log_reason(&self, member: &str, started_ms: i64) -> Option<String> {
         let mut from = self.log_from.get();
-        let r = crate::logcap::reason(&self.name, &mut from, started_ms);
+        let r = crate::logcap::reason(&self.name, member, &mut from, started_ms);
         self.log_from.set(from);
         r
     }

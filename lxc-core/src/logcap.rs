@@ -125,7 +125,12 @@ pub(crate) fn use_callers_file(file: Option<&Path>) {
 /// The messages of the ERROR lines about `container`, logged since the call started (`started_ms`;
 /// lines of an earlier call in the same millisecond cannot be told apart) and after both `*from` and the last stretch that explained a failure.
 /// Moves `*from` to the end. `None` when there are none.
-pub(crate) fn reason(container: &str, from: &mut u64, started_ms: i64) -> Option<String> {
+pub(crate) fn reason(
+    container: &str,
+    member: &str,
+    from: &mut u64,
+    started_ms: i64,
+) -> Option<String> {
     let mut g = source();
     let s = g.as_mut()?;
     let end = s.file.seek(SeekFrom::End(0)).ok()?;
@@ -136,7 +141,12 @@ pub(crate) fn reason(container: &str, from: &mut u64, started_ms: i64) -> Option
     (&s.file).take(end - start).read_to_end(&mut text).ok()?;
     *from = end;
     // liblxc truncates its stamps to the millisecond: allow one.
-    let found = messages(&String::from_utf8_lossy(&text), container, started_ms - 1);
+    let found = messages(
+        &String::from_utf8_lossy(&text),
+        container,
+        member,
+        started_ms - 1,
+    );
     if found.is_some() {
         s.consumed = end;
     }
@@ -147,6 +157,12 @@ pub(crate) fn reason(container: &str, from: &mut u64, started_ms: i64) -> Option
         s.consumed = 0;
     }
     found
+}
+
+/// ERROR lines liblxc 5.0 logs on every successful call of a member, which explain nothing.
+fn benign(member: &str, msg: &str) -> bool {
+    // Every attach reads the removed key `lxc.seccomp` and logs that it is unsupported.
+    member.starts_with("attach") && msg.ends_with("Unsupported config key \"lxc.seccomp\"")
 }
 
 /// liblxc's UTC timestamp `YYYYMMDDhhmmss.mmm` as ms since the epoch.
@@ -170,7 +186,7 @@ fn timestamp_ms(t: &str) -> Option<i64> {
 
 /// Parses `lxc <name> <timestamp> ERROR <category> - <file>:<func>:<line> - <message>` lines; a line
 /// without a name counts for any container (within the time window).
-fn messages(text: &str, container: &str, since_ms: i64) -> Option<String> {
+fn messages(text: &str, container: &str, member: &str, since_ms: i64) -> Option<String> {
     let mut out: Vec<&str> = Vec::new();
     for line in text.lines() {
         let mut words = line.split_whitespace();
@@ -192,7 +208,11 @@ fn messages(text: &str, container: &str, since_ms: i64) -> Option<String> {
             continue;
         };
         let msg = msg.trim();
-        if msg.is_empty() || msg.ends_with("Failed to serve state clients") || out.contains(&msg) {
+        if msg.is_empty()
+            || msg.ends_with("Failed to serve state clients")
+            || benign(member, msg)
+            || out.contains(&msg)
+        {
             continue;
         }
         out.push(msg);
@@ -222,13 +242,13 @@ lxc probe 20261121060810.468 ERROR    commands - ../src/lxc/commands.c:lxc_cmd_s
 lxc probe 20261121060810.468 ERROR    lxccontainer - ../src/lxc/lxccontainer.c:wait_on_daemonized_start:878 - Received container state \"ABORTING\" instead of \"RUNNING\"
 ";
         assert_eq!(
-            messages(log, "probe", 0).as_deref(),
+            messages(log, "probe", "start", 0).as_deref(),
             Some("No such file or directory - Failed to open \"/nonexistent\"; Received container state \"ABORTING\" instead of \"RUNNING\"")
         );
-        assert_eq!(messages(log, "nobody", 0), None);
+        assert_eq!(messages(log, "nobody", "start", 0), None);
         let at = super::timestamp_ms("20261121060810.468").unwrap();
         assert_eq!(
-            messages(log, "probe", at).as_deref(),
+            messages(log, "probe", "start", at).as_deref(),
             Some("Received container state \"ABORTING\" instead of \"RUNNING\"")
         );
     }

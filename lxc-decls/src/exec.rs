@@ -1031,6 +1031,7 @@ impl Container {
     #[lxc_method(attach, ret = Manual, err = Neg)]
     fn attach(&self, cmd: &mut Command<'_>, defaults: Defaults) -> Result<Child> {
         let call = Call::method(self, &meta::attach)?;
+        refuse_ignored_sigchld(&call)?;
         let lowered = cmd.lower(&call)?;
         let program = cmd.lower_program(&call)?;
         let stdio = cmd.open_stdio(&call, defaults, true)?;
@@ -1130,6 +1131,7 @@ impl Container {
     #[lxc_method(attach_run_wait, ret = Manual, err = Neg)]
     fn attach_run_wait(&self, cmd: &mut Command<'_>) -> Result<ExitStatus> {
         let call = Call::method(self, &meta::attach_run_wait)?;
+        refuse_ignored_sigchld(&call)?;
         let lowered = cmd.lower(&call)?;
         let Some((program, argv)) = cmd.lower_program(&call)? else {
             return Err(call.error(
@@ -1506,4 +1508,23 @@ mod reaper {
             }
         }
     }
+}
+
+/// With SIGCHLD ignored (`SIG_IGN` or `SA_NOCLDWAIT`) the kernel reaps the attached program at
+/// once: liblxc would then fail after the program was started, and nobody could read its status.
+/// Refuse before anything runs.
+fn refuse_ignored_sigchld(call: &Call<'_>) -> Result<()> {
+    // SAFETY: an all-zero sigaction is a valid value to be overwritten.
+    let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+    // SAFETY: with a null new action, sigaction only writes the current disposition into `old`.
+    let r = unsafe { libc::sigaction(libc::SIGCHLD, std::ptr::null(), &mut old) };
+    if r == 0 && (old.sa_sigaction == libc::SIG_IGN || old.sa_flags & libc::SA_NOCLDWAIT != 0) {
+        return Err(call.error(
+            ErrorKind::InvalidArgument,
+            "SIGCHLD is ignored in this process (SIG_IGN or SA_NOCLDWAIT), so the program's exit status could not \
+             be read; nothing was run. Restore SIGCHLD's default disposition first"
+                .into(),
+        ));
+    }
+    Ok(())
 }

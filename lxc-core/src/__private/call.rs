@@ -331,7 +331,7 @@ impl<'a> Call<'a> {
                 reason = r.clone();
             }
         }
-        let logged = self.handle.and_then(|h| h.log_reason(self.started_ms));
+        let logged = self.handle.and_then(|h| h.log_reason(self.member.name, self.started_ms));
         if let Some(logged) = &logged {
             if diagnosed.is_none() && kind == ErrorKind::Failed {
                 kind = kind_of_logged(logged);
