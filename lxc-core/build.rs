@@ -277,13 +277,14 @@ fn rs_meta(meta: &mut String, m: &Member, present: bool) {
         None => "None".into(),
     };
     let needs = format!("{:?}", m.needs);
+    let needs_config = table::NEEDS_CONFIG.contains(&m.name);
     let timed = m
         .args
         .iter()
         .any(|a| matches!(a.class, table::Class::Timeout | table::Class::WaitTimeout));
     writeln!(
         meta,
-        "#[allow(non_upper_case_globals)]\n#[doc = \"`{name}`\"]\npub const {name}: Member = Member {{ name: {name:?}, since: Version::new({ma}, {mi}, {pa}), api_ext: {ext}, guarded: {guarded}, in_header: {present}, needs: Needs::{needs}, timed: {timed}, fails: {fails:?} }};",
+        "#[allow(non_upper_case_globals)]\n#[doc = \"`{name}`\"]\npub const {name}: Member = Member {{ name: {name:?}, since: Version::new({ma}, {mi}, {pa}), api_ext: {ext}, guarded: {guarded}, in_header: {present}, needs: Needs::{needs}, timed: {timed}, needs_config: {needs_config}, fails: {fails:?} }};",
         name = m.name,
         fails = m.fails,
     )

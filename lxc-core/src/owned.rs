@@ -198,7 +198,8 @@ pub struct BdevSpecs {
     pub lvm_lv: Option<String>,
     /// Thin pool for `lvm`.
     pub lvm_thinpool: Option<String>,
-    /// Root filesystem directory for `dir`.
+    /// Root filesystem directory for `dir`. It must not exist yet or be empty: liblxc deletes it
+    /// when create fails.
     pub dir: Option<String>,
     /// Image name for `rbd`.
     pub rbd_name: Option<String>,
@@ -214,6 +215,23 @@ pub(crate) struct BdevSpecsC {
 
 impl BdevSpecsC {
     pub(crate) fn new(s: &BdevSpecs) -> Result<BdevSpecsC> {
+        if let Some(dir) = &s.dir {
+            // liblxc removes the rootfs directory when a create fails: never hand it one that holds
+            // someone's files.
+            let non_empty = std::fs::read_dir(dir)
+                .map(|mut d| d.next().is_some())
+                .unwrap_or(false);
+            if non_empty {
+                return Err(Error::new(
+                    ErrorKind::InvalidArgument,
+                    "create",
+                    format!(
+                        "backing store option `dir` {dir:?} is a directory that is not empty; liblxc deletes the rootfs \
+                         directory when create fails, so it must be new or empty"
+                    ),
+                ));
+            }
+        }
         let mut strings = Vec::new();
         let mut lend = |name: &'static str, v: &Option<String>| -> Result<*const c_char> {
             match v {

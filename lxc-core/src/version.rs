@@ -225,6 +225,9 @@ pub struct Member {
     pub needs: Needs,
     /// Whether it takes a timeout (a failure may be the timeout running out).
     pub timed: bool,
+    /// Whether liblxc crashes when it is called without a defined container and loaded
+    /// configuration: checked before the call.
+    pub needs_config: bool,
     /// How it fails, in words.
     pub fails: &'static str,
 }

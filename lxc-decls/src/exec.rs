@@ -366,13 +366,15 @@ impl<'c> Command<'c> {
         self
     }
 
-    /// The user id the program runs as, inside the container.
+    /// The user id the program runs as, inside the container. `u32::MAX` is refused when the
+    /// command runs: liblxc reads it as "not set".
     pub fn uid(&mut self, uid: u32) -> &mut Self {
         self.uid = Some(uid);
         self
     }
 
-    /// The group id the program runs as, inside the container.
+    /// The group id the program runs as, inside the container. `u32::MAX` is refused when the
+    /// command runs: liblxc reads it as "not set".
     pub fn gid(&mut self, gid: u32) -> &mut Self {
         self.gid = Some(gid);
         self
@@ -568,6 +570,15 @@ impl<'c> Command<'c> {
                 )
                 .into(),
             ));
+        }
+        for (what, id) in [("uid", self.uid), ("gid", self.gid)] {
+            if id == Some(u32::MAX) {
+                return Err(call.error(
+                    ErrorKind::InvalidArgument,
+                    format!("{what} {} is liblxc's \"not set\" value (-1), which would run the program as root", u32::MAX)
+                        .into(),
+                ));
+            }
         }
         Ok(Lowered {
             flags: self.flags.bits(),

@@ -57,8 +57,8 @@ macro_rules! listing {
         #[lxc_method($member, ret = Manual, err = Neg)]
         pub fn $names(lxcpath: Option<&Path>) -> Result<Vec<String>> {
             let call = Call::free(&meta::$member)?.with_arg(lxc_core::__private::arg_text(&lxcpath));
-            let path = lxc_core::__private::lower::<lxc_core::__private::class::OptStr, _>(lxcpath, &call, "lxcpath")?;
-            let p = <_ as AsC<lxc_core::__private::class::OptStr>>::as_c(&path);
+            let path = lxc_core::__private::lower::<lxc_core::__private::class::OptLxcPath, _>(lxcpath, &call, "lxcpath")?;
+            let p = <_ as AsC<lxc_core::__private::class::OptLxcPath>>::as_c(&path);
             // SAFETY: p is null or points into `path`, alive until the end; the function is the member's trampoline.
             unsafe { lxc_core::__private::list_names(&call, p, ffi::$tramp) }
         }
@@ -71,8 +71,8 @@ macro_rules! listing {
         #[lxc_method($member, ret = Manual, err = Neg)]
         pub fn $handles(lxcpath: Option<&Path>) -> Result<Vec<Container>> {
             let call = Call::free(&meta::$member)?.with_arg(lxc_core::__private::arg_text(&lxcpath));
-            let path = lxc_core::__private::lower::<lxc_core::__private::class::OptStr, _>(lxcpath, &call, "lxcpath")?;
-            let p = <_ as AsC<lxc_core::__private::class::OptStr>>::as_c(&path);
+            let path = lxc_core::__private::lower::<lxc_core::__private::class::OptLxcPath, _>(lxcpath, &call, "lxcpath")?;
+            let p = <_ as AsC<lxc_core::__private::class::OptLxcPath>>::as_c(&path);
             // SAFETY: as above.
             let handles = unsafe { lxc_core::__private::list_handles(&call, p, ffi::$tramp)? };
             Ok(handles.into_iter().map(Container::from_handle).collect())

@@ -33,6 +33,10 @@ pub enum Class {
     Name,
     /// A container name or NULL.
     OptName,
+    /// An lxcpath: not empty, at most PATH_MAX bytes.
+    LxcPath,
+    /// An lxcpath or NULL (the default lxcpath).
+    OptLxcPath,
     /// `char *const argv[]`, NULL-terminated, NULL allowed.
     StrArray,
     /// `char **`, NULL-terminated, NULL allowed.
@@ -130,6 +134,10 @@ pub struct Member {
     pub fails: &'static str,
 }
 
+/// Members that crash liblxc 5.0.2 (a NULL dereference) when the container is not defined or its
+/// object holds no configuration (after `clear_config`): the runtime checks both before calling.
+pub const NEEDS_CONFIG: &[&str] = &["snapshot", "snapshot_restore", "clone"];
+
 /// The oldest liblxc this binding supports. Members newer than this must carry `since`.
 pub const OLDEST_SUPPORTED: &str = "4.0.0";
 
@@ -192,8 +200,8 @@ pub const MEMBERS: &[Member] = &[
     row!(Method, get_cgroup_item, "int", [a("const char *", "subsys", Str), BUF[0], BUF[1]], Neg, "0.9.0", None, Running, "returns -1 when stopped and a negative errno for a bad key"),
     row!(Method, set_cgroup_item, "bool", [a("const char *", "subsys", Str), a("const char *", "value", Str)], False, "0.9.0", None, Running, "returns false on failure"),
     row!(Method, get_config_path, "const char *", [], Null, "0.9.0", None, Nothing, "returns NULL only when no lxcpath is set"),
-    row!(Method, set_config_path, "bool", [a("const char *", "path", Str)], False, "0.9.0", None, Nothing, "returns false on failure"),
-    row!(Method, clone, "struct lxc_container *", [a("const char *", "newname", OptName), a("const char *", "lxcpath", OptStr), a("int", "flags", Flags), a("const char *", "bdevtype", OptStr), a("const char *", "bdevdata", OptStr), a("uint64_t", "newsize", U64), a("char **", "hookargs", StrArrayMut)], Null, "0.9.0", None, Stopped, "returns NULL on failure"),
+    row!(Method, set_config_path, "bool", [a("const char *", "path", LxcPath)], False, "0.9.0", None, Nothing, "returns false on failure"),
+    row!(Method, clone, "struct lxc_container *", [a("const char *", "newname", OptName), a("const char *", "lxcpath", OptLxcPath), a("int", "flags", Flags), a("const char *", "bdevtype", OptStr), a("const char *", "bdevdata", OptStr), a("uint64_t", "newsize", U64), a("char **", "hookargs", StrArrayMut)], Null, "0.9.0", None, Stopped, "returns NULL on failure"),
     row!(Method, console_getfd, "int", [a("int *", "ttynum", Raw), a("int *", "ptxfd", Raw)], Neg, "1.0.0", None, Running, "returns -1 or a negative errno"),
     row!(Method, console, "int", [a("int", "ttynum", Int), a("int", "stdinfd", Fd), a("int", "stdoutfd", Fd), a("int", "stderrfd", Fd), a("int", "escape", Int)], NegOne, "1.0.0", None, Running, "returns -1 on failure"),
     row!(Method, attach, "int", [a("lxc_attach_exec_t", "exec_function", Raw), a("void *", "exec_payload", Raw), a("lxc_attach_options_t *", "options", Raw), a("pid_t *", "attached_process", Raw)], Neg, "1.0.0", None, Running, "returns -1 or a negative errno"),
@@ -223,7 +231,7 @@ pub const MEMBERS: &[Member] = &[
     row!(Method, devpts_fd, "int", [], NegErrno, "4.0.5", Some("devpts_fd"), Running, "returns a negative errno"),
     row!(Method, set_timeout, "bool", [a("int", "timeout", Int)], False, "6.0.0", None, Nothing, "returns false for a timeout that is neither -1 nor positive"),
     // Free functions.
-    row!(Free, lxc_container_new, "struct lxc_container *", [a("const char *", "name", Name), a("const char *", "configpath", OptStr)], Null, "0.9.0", None, Nothing, "returns NULL on failure"),
+    row!(Free, lxc_container_new, "struct lxc_container *", [a("const char *", "name", Name), a("const char *", "configpath", OptLxcPath)], Null, "0.9.0", None, Nothing, "returns NULL on failure"),
     row!(Free, lxc_container_get, "int", [a("struct lxc_container *", "c", Raw)], False, "0.9.0", None, Nothing, "returns 0 on failure and 1 on success"),
     row!(Free, lxc_container_put, "int", [a("struct lxc_container *", "c", Raw)], NegOne, "0.9.0", None, Nothing, "returns -1 on failure"),
     row!(Free, lxc_get_wait_states, "int", [a("const char **", "states", Raw)], Never, "0.9.0", None, Nothing, "cannot fail"),

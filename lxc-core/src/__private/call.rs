@@ -101,6 +101,9 @@ impl<'a> Call<'a> {
         if let Err(e) = member.check() {
             return Err(e.with_container(handle.name()));
         }
+        if member.needs_config {
+            precheck_config(handle, member)?;
+        }
         Ok(Call {
             handle: Some(handle),
             member,
@@ -331,7 +334,9 @@ impl<'a> Call<'a> {
                 reason = r.clone();
             }
         }
-        let logged = self.handle.and_then(|h| h.log_reason(self.member.name, self.started_ms));
+        let logged = self
+            .handle
+            .and_then(|h| h.log_reason(self.member.name, self.started_ms));
         if let Some(logged) = &logged {
             if diagnosed.is_none() && kind == ErrorKind::Failed {
                 kind = kind_of_logged(logged);
@@ -520,4 +525,27 @@ fn kind_of_logged(logged: &str) -> ErrorKind {
         }
     }
     ErrorKind::Failed
+}
+
+/// Refuses, before calling, a member that would crash liblxc on an undefined container or an object
+/// without configuration (see `NEEDS_CONFIG` in the API table).
+#[cold]
+fn precheck_config(h: &Handle, member: &'static Member) -> Result<()> {
+    let c = h.as_ptr();
+    // SAFETY: c is the live container of this handle.
+    let defined = unsafe { ffi::lxcrs_v1_is_defined(c) };
+    let err = |kind, reason: &'static str| {
+        Err(Error::new(kind, member.name, reason).with_container(h.name()))
+    };
+    if !defined {
+        return err(ErrorKind::NotFound, "the container is not defined");
+    }
+    // SAFETY: as above; the glue only reads whether the configuration pointer is set.
+    if !unsafe { ffi::lxcrs_glue_has_config(c) } {
+        return err(
+            ErrorKind::Failed,
+            "this object holds no configuration (clear_config was called); call load_config first",
+        );
+    }
+    Ok(())
 }

@@ -71,6 +71,10 @@ classes! {
     Name => *const c_char;
     /// A container name or NULL.
     OptName => *const c_char;
+    /// An lxcpath.
+    LxcPath => *const c_char;
+    /// An lxcpath or NULL.
+    OptLxcPath => *const c_char;
     /// `char *const argv[]`.
     StrArray => *const *mut c_char;
     /// `char **`.
@@ -169,12 +173,67 @@ pub fn check_name(b: &[u8]) -> std::result::Result<(), LowerError> {
         "a container name cannot contain `/` (it would leave the lxcpath)"
     } else if b[0] == b'-' {
         "a container name cannot start with `-`"
+    } else if b.iter().any(|c| c.is_ascii_control()) {
+        "a container name cannot contain a line break or another control character (it is written into configuration files)"
     } else if b.len() > 255 {
         "a container name cannot be longer than 255 bytes"
     } else {
         return Ok(());
     };
     Err(LowerError::Invalid(why.into()))
+}
+
+/// Checks an lxcpath: liblxc turns an empty one into `/` and cannot use one longer than PATH_MAX.
+fn check_lxcpath(b: &[u8]) -> std::result::Result<(), LowerError> {
+    if b.is_empty() {
+        return Err(LowerError::Invalid(
+            "an lxcpath cannot be empty (liblxc would use `/`)".into(),
+        ));
+    }
+    if b.len() >= libc::PATH_MAX as usize {
+        return Err(LowerError::Invalid(format!(
+            "an lxcpath of {} bytes is longer than PATH_MAX ({})",
+            b.len(),
+            libc::PATH_MAX
+        )));
+    }
+    Ok(())
+}
+
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<LxcPath> for CStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+}
+
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<OptLxcPath> for OptCStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ref().map_or(ptr::null(), SmallCStr::as_ptr)
+    }
+}
+
+impl<T: AsRef<OsStr> + ?Sized> Lower<LxcPath> for &T {
+    type Holder = CStrArg;
+    fn lower(self) -> std::result::Result<CStrArg, LowerError> {
+        let s = small(self.as_ref())?;
+        check_lxcpath(s.as_bytes())?;
+        Ok(CStrArg(s))
+    }
+}
+
+impl<T: AsRef<OsStr> + ?Sized> Lower<OptLxcPath> for Option<&T> {
+    type Holder = OptCStrArg;
+    fn lower(self) -> std::result::Result<OptCStrArg, LowerError> {
+        let s = self.map(|s| small(s.as_ref())).transpose()?;
+        if let Some(s) = &s {
+            check_lxcpath(s.as_bytes())?;
+        }
+        Ok(OptCStrArg(s))
+    }
 }
 
 impl<T: AsRef<OsStr> + ?Sized> Lower<Str> for &T {
