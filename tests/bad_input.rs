@@ -2,8 +2,9 @@
 //! container in quotes, have the right kind and a message, and leave the lxcpath as it was.
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use common::{assert_same_tree, stable};
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use lxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
@@ -37,40 +38,6 @@ fn expect_error<T: std::fmt::Debug>(
         "{msg:?} does not name the container {name:?} in quotes"
     );
     err
-}
-
-type Tree = BTreeMap<PathBuf, (bool, u64)>;
-
-/// The tree without what a running busybox writes into its own rootfs (logs, pid files).
-fn stable(tree: Tree) -> Tree {
-    tree.into_iter()
-        .filter(|(p, _)| {
-            let s = p.to_string_lossy();
-            ![
-                "/rootfs/var/",
-                "/rootfs/tmp/",
-                "/rootfs/dev/",
-                "/rootfs/run/",
-            ]
-            .iter()
-            .any(|d| s.contains(d))
-        })
-        .collect()
-}
-
-#[track_caller]
-fn assert_same_tree(before: &Tree, after: &Tree) {
-    let gone: Vec<_> = before.keys().filter(|k| !after.contains_key(*k)).collect();
-    let new: Vec<_> = after.keys().filter(|k| !before.contains_key(*k)).collect();
-    let changed: Vec<_> = before
-        .iter()
-        .filter(|(k, v)| after.get(*k).is_some_and(|a| a != *v))
-        .map(|(k, _)| k)
-        .collect();
-    assert!(
-        gone.is_empty() && new.is_empty() && changed.is_empty(),
-        "files changed: removed {gone:?}, added {new:?}, changed {changed:?}"
-    );
 }
 
 /// Whether the busybox init of `pid` handles its halt signal yet (see lifecycle.rs).

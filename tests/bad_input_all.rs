@@ -20,7 +20,8 @@
 //! areas.
 mod common;
 
-use std::collections::BTreeMap;
+use common::{stable, Tree};
+
 use std::ffi::OsStr;
 use std::fmt::Debug;
 use std::fs::File;
@@ -312,8 +313,6 @@ fn vague(reason: &str) -> bool {
         .any(|g| reason.contains(g))
 }
 
-type Tree = BTreeMap<PathBuf, (bool, u64)>;
-
 fn walk(dir: &Path, out: &mut Tree) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -331,23 +330,6 @@ fn walk(dir: &Path, out: &mut Tree) {
             walk(&p, out);
         }
     }
-}
-
-/// The tree without what a running busybox writes into its own rootfs (logs, pid files).
-fn stable(tree: Tree) -> Tree {
-    tree.into_iter()
-        .filter(|(p, _)| {
-            let s = p.to_string_lossy();
-            ![
-                "/rootfs/var/",
-                "/rootfs/tmp/",
-                "/rootfs/dev/",
-                "/rootfs/run/",
-            ]
-            .iter()
-            .any(|d| s.contains(d))
-        })
-        .collect()
 }
 
 /// How `after` differs from `before`, if it does.

@@ -3,6 +3,8 @@
 //! that a call returned `Ok`.
 mod common;
 
+use common::assert_same_tree;
+
 use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -128,25 +130,6 @@ fn running_ready(lx: &common::Lxcpath, name: &str) -> Container {
         "busybox init {pid} never got ready for signals"
     );
     c
-}
-
-/// Asserts two `Lxcpath::tree()` snapshots are equal, printing only the differences.
-#[track_caller]
-fn assert_same_tree(
-    before: &std::collections::BTreeMap<PathBuf, (bool, u64)>,
-    after: &std::collections::BTreeMap<PathBuf, (bool, u64)>,
-) {
-    let gone: Vec<_> = before.keys().filter(|k| !after.contains_key(*k)).collect();
-    let new: Vec<_> = after.keys().filter(|k| !before.contains_key(*k)).collect();
-    let changed: Vec<_> = before
-        .iter()
-        .filter(|(k, v)| after.get(*k).is_some_and(|a| a != *v))
-        .map(|(k, _)| k)
-        .collect();
-    assert!(
-        gone.is_empty() && new.is_empty() && changed.is_empty(),
-        "files changed: removed {gone:?}, added {new:?}, changed {changed:?}"
-    );
 }
 
 fn unique_name() -> String {

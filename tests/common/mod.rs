@@ -94,7 +94,7 @@ impl Lxcpath {
     }
 
     /// Every path under the lxcpath with its size and kind, to prove an operation changed nothing.
-    pub fn tree(&self) -> BTreeMap<PathBuf, (bool, u64)> {
+    pub fn tree(&self) -> Tree {
         fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, (bool, u64)>) {
             let Ok(entries) = std::fs::read_dir(dir) else {
                 return;
@@ -140,6 +140,42 @@ impl Drop for Lxcpath {
         }
         // TempDir removes whatever is left.
     }
+}
+
+/// Every path under an lxcpath with (is a directory, size of a file).
+pub type Tree = BTreeMap<PathBuf, (bool, u64)>;
+
+/// The tree without what a running busybox writes into its own rootfs (logs, pid files).
+pub fn stable(tree: Tree) -> Tree {
+    tree.into_iter()
+        .filter(|(p, _)| {
+            let s = p.to_string_lossy();
+            ![
+                "/rootfs/var/",
+                "/rootfs/tmp/",
+                "/rootfs/dev/",
+                "/rootfs/run/",
+            ]
+            .iter()
+            .any(|d| s.contains(d))
+        })
+        .collect()
+}
+
+/// Asserts two trees are equal, printing only the differences.
+#[track_caller]
+pub fn assert_same_tree(before: &Tree, after: &Tree) {
+    let gone: Vec<_> = before.keys().filter(|k| !after.contains_key(*k)).collect();
+    let new: Vec<_> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    let changed: Vec<_> = before
+        .iter()
+        .filter(|(k, v)| after.get(*k).is_some_and(|a| a != *v))
+        .map(|(k, _)| k)
+        .collect();
+    assert!(
+        gone.is_empty() && new.is_empty() && changed.is_empty(),
+        "files changed: removed {gone:?}, added {new:?}, changed {changed:?}"
+    );
 }
 
 /// Skips the rest of the test (returning) when real containers cannot run here.
