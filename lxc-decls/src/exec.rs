@@ -381,7 +381,8 @@ impl<'c> Command<'c> {
     }
 
     /// The supplementary groups of the program (`groups` with `LXC_ATTACH_SETGROUPS`, liblxc 4.0.7).
-    /// Without this call the program has none.
+    /// Without this call the program has none. `u32::MAX` and more groups than the kernel allows
+    /// (`NGROUPS_MAX`) are refused when the command runs, before anything is attached.
     pub fn groups(&mut self, groups: &[u32]) -> &mut Self {
         self.groups = Some(groups.to_vec());
         self.flags |= AttachFlags::SETGROUPS;
@@ -518,11 +519,16 @@ impl<'c> Command<'c> {
     fn lower(&self, call: &Call<'_>) -> Result<Lowered> {
         let mut env_policy = LXC_ATTACH_CLEAR_ENV;
         let mut vars = Vec::new();
-        for k in self.vars.keys() {
-            if k.is_empty() || k.as_bytes().contains(&b'=') {
+        let named = self.vars.keys().map(|k| ("env", k));
+        for (what, k) in named.chain(self.keep.iter().map(|k| ("keep_env", k))) {
+            let b = k.as_bytes();
+            if b.is_empty() || b.contains(&b'=') || b.contains(&0) {
                 return Err(call.error(
                     ErrorKind::InvalidArgument,
-                    format!("environment variable name {k:?} is empty or contains `=`").into(),
+                    format!(
+                        "argument `{what}`: environment variable name {k:?} is empty or contains `=` or a NUL byte"
+                    )
+                    .into(),
                 ));
             }
         }
@@ -577,6 +583,27 @@ impl<'c> Command<'c> {
                     ErrorKind::InvalidArgument,
                     format!("{what} {} is liblxc's \"not set\" value (-1), which would run the program as root", u32::MAX)
                         .into(),
+                ));
+            }
+        }
+        if let Some(groups) = &self.groups {
+            if groups.contains(&u32::MAX) {
+                return Err(call.error(
+                    ErrorKind::InvalidArgument,
+                    format!("argument `groups`: group id {} is not a valid group (-1)", u32::MAX)
+                        .into(),
+                ));
+            }
+            // SAFETY: sysconf only reads a constant of the system.
+            let max = unsafe { libc::sysconf(libc::_SC_NGROUPS_MAX) };
+            if max > 0 && groups.len() as u64 > max as u64 {
+                return Err(call.error(
+                    ErrorKind::InvalidArgument,
+                    format!(
+                        "argument `groups`: {} supplementary groups, the kernel allows at most {max}",
+                        groups.len()
+                    )
+                    .into(),
                 ));
             }
         }
