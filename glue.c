@@ -4,11 +4,17 @@
  * Everything that reads a field of a liblxc struct lives here, compiled against the installed
  * headers, so Rust never carries a copy of a C layout. Symbols use the prefix `lxcrs_glue_`.
  */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <lxc/lxccontainer.h>
 #include <lxc/version.h>
@@ -394,4 +400,139 @@ uint64_t lxcrs_glue_migrate_feature(int i)
 		return FEATURE_LAZY_PAGES;
 	}
 	return 0;
+}
+
+/*
+ * Members that copy storage (snapshot, clone, snapshot_restore, rename) run in a forked child.
+ *
+ * liblxc copies a rootfs in a child it makes with the raw clone() syscall, which skips glibc's fork
+ * handlers, and that child calls fopen(). When another thread of the caller held glibc's stdio list
+ * lock at that instant, the child waits for it forever and so does the caller. fork() runs the
+ * handlers (glibc resets its stdio and malloc locks, liblxc takes its own process lock around it),
+ * and the forked child has one thread, so liblxc's own clone() from there is safe. The child sends
+ * the member's result and errno through a pipe and exits; liblxc's log descriptor is shared, so its
+ * ERROR lines still reach the caller's log capture.
+ */
+struct lxcrs_child_result {
+	long long value;
+	int err;
+};
+
+/* Forks. Returns 0 in the child, the child's pid in the parent, -1 (errno set) on failure. */
+pid_t lxcrs_glue_child_begin(int fds[2])
+{
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(fds[0]);
+		close(fds[1]);
+		errno = e;
+		return -1;
+	}
+	if (pid == 0)
+		close(fds[0]);
+	else
+		close(fds[1]);
+	return pid;
+}
+
+/* In the child: sends the result and errno, then exits without running any handler of the caller. */
+void lxcrs_glue_child_end(int fds[2], long long value)
+{
+	struct lxcrs_child_result r = { .value = value, .err = errno };
+	const char *p = (const char *)&r;
+	size_t left = sizeof(r);
+
+	while (left > 0) {
+		ssize_t n = write(fds[1], p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		p += n;
+		left -= (size_t)n;
+	}
+	_exit(0);
+}
+
+/*
+ * In the parent: the child's result. Returns 0, or -1 with errno set when the child died without
+ * sending one (errno ECHILD).
+ */
+int lxcrs_glue_child_wait(pid_t pid, int fds[2], long long *value)
+{
+	struct lxcrs_child_result r;
+	char *p = (char *)&r;
+	size_t got = 0;
+	int status;
+
+	while (got < sizeof(r)) {
+		ssize_t n = read(fds[0], p + got, sizeof(r) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	/* ECHILD when the caller ignores SIGCHLD or reaps every child: the pipe still told. */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (got != sizeof(r)) {
+		errno = ECHILD;
+		return -1;
+	}
+	*value = r.value;
+	errno = r.err;
+	return 0;
+}
+
+/* clone() ran in a child: the parent opens the new container the way clone() would return it. */
+struct lxc_container *lxcrs_glue_cloned(struct lxc_container *c, const char *newname,
+					const char *lxcpath)
+{
+	return lxc_container_new(newname ? newname : c->name,
+				 lxcpath ? lxcpath : c->config_path);
+}
+
+/*
+ * liblxc's freeze()/unfreeze() in a forked child that is killed after timeout_ms: they poll the
+ * cgroup v1 freezer with no timeout (see lxc-decls/src/freeze.rs). The caller has already brought
+ * the freezer to the target, so the child normally finds it there at once, tells the container's
+ * state listeners and exits. Returns 1 when the member succeeded, 0 when it failed (errno from the
+ * child), and -1 with errno ETIMEDOUT when the child was killed (or errno when it could not run).
+ */
+int lxcrs_glue_freezer_bounded(struct lxc_container *c, bool freeze, int timeout_ms)
+{
+	int fds[2];
+	long long r = 0;
+	struct pollfd p;
+	pid_t pid = lxcrs_glue_child_begin(fds);
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		lxcrs_glue_child_end(fds, (freeze ? c->freeze(c) : c->unfreeze(c)) ? 1 : 0);
+	p.fd = fds[0];
+	p.events = POLLIN;
+	for (;;) {
+		int n = poll(&p, 1, timeout_ms);
+		if (n > 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue; /* restarts the whole timeout: a bound, not an exact one */
+		kill(pid, SIGKILL);
+		close(fds[0]);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (lxcrs_glue_child_wait(pid, fds, &r) < 0)
+		return -1;
+	return r ? 1 : 0;
 }

@@ -3651,8 +3651,6 @@ fn a_64_kib_lxcpath_is_invalid_argument() {
 }
 
 #[test]
-#[ignore = "BUG: reboot2 of a stopped or undefined container returns Ok(()) (liblxc returns \
-            true), though nothing was rebooted and the container does not run"]
 fn reboot2_of_a_container_that_does_not_run_is_not_running() {
     let lx = lxcpath!();
     let c = lx.busybox("rb");
@@ -4424,9 +4422,6 @@ fn cgroup_write_failures_are_explained() {
 }
 
 #[test]
-#[ignore = "BUG: mount of a stopped container is InvalidArgument (`Host path to shared \
-            mountpoint must be specified in the config`), and mount/umount of an undefined one \
-            InvalidArgument (`Container or configuration is NULL`); documented: NotRunning"]
 fn mount_and_umount_of_a_container_that_does_not_run_are_not_running() {
     let lx = lxcpath!();
     let cold = lx.busybox("mn");
@@ -4458,8 +4453,6 @@ fn mount_and_umount_of_a_container_that_does_not_run_are_not_running() {
 }
 
 #[test]
-#[ignore = "BUG: seccomp_notify_fd_active of an undefined container is PermissionDenied \
-            (`Operation not permitted`), not NotRunning/NotFound"]
 fn seccomp_notify_fd_active_of_an_undefined_container_is_not_running() {
     let lx = lxcpath!();
     let ghost = lx.container("sa-ghost");
@@ -4803,11 +4796,6 @@ fn forked_copies() -> Vec<i32> {
 }
 
 #[test]
-#[ignore = "BUG: snapshot (clone's storage copy) deadlocks when another thread uses liblxc at the \
-            same time: liblxc clones a child (no exec) that calls fopen(\"/proc/self/mountinfo\") \
-            and waits for ever on glibc's stdio list lock (list_all_lock), held by another thread \
-            at the clone; the caller blocks for ever reading the child's pipe (seen after ~50 \
-            snapshots with 4 busy threads)"]
 fn snapshot_does_not_hang_while_other_threads_use_liblxc() {
     let lx = lxcpath!();
     lx.busybox("sh-a");

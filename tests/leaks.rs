@@ -557,11 +557,6 @@ fn tidy_cgroups(name: &str) {
 /// resource busy`) and stays behind: one `lxc.monitor.<name>-<n>` per start (2,400 of them had
 /// piled up on this machine after a day of tests). `lxc-start`/`lxc-stop` leave none (checked).
 #[test]
-#[ignore = "BUG: Container::start() moves the calling process into the new monitor's cgroup \
-            (lxc.monitor.<name>, every hierarchy) and, the caller being still in it when the \
-            monitor exits, leaves one lxc.monitor.<name>[-n] cgroup behind per start; liblxc \
-            5.0.2 treats the caller as the short-lived lxc-start client; lxc-rs neither \
-            compensates nor documents it"]
 fn start_keeps_the_callers_cgroups_and_leaves_none_behind() {
     let _serial = serial();
     let lx = lxcpath!();

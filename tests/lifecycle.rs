@@ -603,14 +603,16 @@ fn reboot2_waits_until_the_container_runs_again() {
 }
 
 #[test]
-fn shutdown_and_reboot2_succeed_on_a_stopped_container_and_reboot_does_not() {
+fn shutdown_succeeds_on_a_stopped_container_and_reboot_and_reboot2_do_not() {
     let lx = lxcpath!();
     let c = lx.busybox("idle");
     let before = lx.tree();
     c.shutdown(Duration::from_secs(1))
         .expect("shutdown of a stopped container succeeds at once");
-    c.reboot2(Duration::from_secs(1))
-        .expect("reboot2 of a stopped container succeeds at once");
+    let err = c
+        .reboot2(Duration::from_secs(1))
+        .expect_err("reboot2 of a stopped container");
+    assert_error(&err, "reboot2", "idle", ErrorKind::NotRunning);
     assert_eq!(
         c.state().expect("state"),
         State::Stopped,

@@ -782,7 +782,8 @@ fn same_container_worker(
 /// (b) 6 threads on the same container through separate handles, random start/stop/state/freeze/
 /// unfreeze/config reads/init_pid. Freeze and unfreeze are gated: they exclude each other and
 /// start/stop, and a successful start keeps them out until the container's boot has settled,
-/// because of two liblxc hangs ([`FREEZE_RACE`] and `freeze_right_after_start_returns`).
+/// which liblxc alone needs ([`FREEZE_RACE`] and `freeze_right_after_start_returns`); the ungated
+/// variant below checks that lxc-rs no longer does.
 /// Start and stop race each other, and reads race everything.
 #[test]
 fn many_handles_same_container() {
@@ -793,10 +794,6 @@ fn many_handles_same_container() {
 /// (b) without the gate: what a user who believes the `Container` docs ("open one `Container` per
 /// thread for the same name … liblxc's on-disk locks serialise them") would write. Hangs.
 #[test]
-#[ignore = "BUG: liblxc 5.0.2 freeze()/unfreeze() on cgroup v1 write freezer.state once, then poll \
-            (sleep 1 s) until it reads back their own target forever, without a lock: a concurrent \
-            unfreeze/freeze (or a stop+start) through another handle makes the poll never end; \
-            lxc-rs documents separate handles as safe and does not serialise them. See FREEZE_RACE."]
 fn many_handles_same_container_ungated() {
     let lx = lxcpath!();
     same_container_scenario(lx, "u", false, Duration::from_secs(120));
@@ -809,7 +806,9 @@ fn many_handles_same_container_ungated() {
 /// writes the opposite state in between, the loop never ends: `freeze()` hangs forever with the
 /// cgroup THAWED (observed: three threads stuck in `freeze` at `sleep`, freezer.state THAWED, the
 /// container otherwise idle). The minimal reproduction is
-/// `concurrent_freeze_and_unfreeze_through_two_handles`.
+/// `concurrent_freeze_and_unfreeze_through_two_handles`. lxc-rs now drives the v1 freezer itself
+/// (lxc-decls/src/freeze.rs): calls for one container are serialised in the process, a lost write is
+/// repeated, and every call is bounded by a timeout.
 #[allow(dead_code)]
 const FREEZE_RACE: () = ();
 
@@ -949,9 +948,6 @@ fn same_container_scenario(lx: common::Lxcpath, tag: &str, gated: bool, limit: D
 /// freezing and one unfreezing, 20 times each. Right behaviour: every call returns (success or a
 /// clean error) and the container ends up RUNNING or FROZEN, within the watchdog's 60 s.
 #[test]
-#[ignore = "BUG: hangs forever: liblxc 5.0.2 freeze()/unfreeze() (cgroup v1) poll freezer.state for \
-            their own target with no timeout and no lock, so a concurrent unfreeze()/freeze() through \
-            another Container handle of the same container makes the other call never return"]
 fn concurrent_freeze_and_unfreeze_through_two_handles() {
     let _serial = serial();
     let lx = Arc::new(lxcpath!());
@@ -1030,10 +1026,6 @@ fn concurrent_freeze_and_unfreeze_through_two_handles() {
 /// `freezer.state` stays `FREEZING` for good, and liblxc's `freeze()` polls it forever (no timeout).
 /// Right behaviour: `freeze()` returns (frozen, or a clean error such as `Timeout`) within a bound.
 #[test]
-#[ignore = "BUG: Container::freeze() can block forever: right after start(), with the container's \
-            init in vfork(), the cgroup-v1 freezer stays FREEZING (vfork parent in D state in \
-            kernel_clone) and liblxc 5.0.2 polls freezer.state with sleep(1) and no timeout; \
-            lxc-rs exposes it with no bound and does not document it"]
 fn freeze_right_after_start_returns() {
     let _serial = serial();
     let lx = Arc::new(lxcpath!());

@@ -123,6 +123,13 @@ unsafe extern "C" {
     ) -> c_int;
     /// Whether the container object has a configuration loaded (`c->lxc_conf`).
     pub fn lxcrs_glue_has_config(c: *mut LxcContainer) -> bool;
+    /// liblxc's `freeze` (or `unfreeze`) in a forked child killed after `timeout_ms`: 1 done,
+    /// 0 failed, -1 with errno `ETIMEDOUT` when killed.
+    pub fn lxcrs_glue_freezer_bounded(
+        c: *mut LxcContainer,
+        freeze: bool,
+        timeout_ms: c_int,
+    ) -> c_int;
     /// A zero-filled `struct migrate_opts` at the installed header's size (written to `size`).
     pub fn lxcrs_glue_migrate_opts_new(
         directory: *const c_char,

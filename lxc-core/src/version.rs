@@ -228,6 +228,8 @@ pub struct Member {
     /// Whether liblxc crashes when it is called without a defined container and loaded
     /// configuration: checked before the call.
     pub needs_config: bool,
+    /// Whether liblxc reports success when the container does not run: checked before the call.
+    pub running_first: bool,
     /// How it fails, in words.
     pub fails: &'static str,
 }

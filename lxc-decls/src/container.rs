@@ -187,14 +187,6 @@ impl Container {
     #[lxc_method(is_running, ret = Bool, err = Never)]
     pub fn is_running(&self) -> bool;
 
-    /// Freezes every process of the running container (cgroup freezer).
-    #[lxc_method(freeze, ret = Unit, err = False)]
-    pub fn freeze(&self) -> Result<()>;
-
-    /// Thaws a frozen container.
-    #[lxc_method(unfreeze, ret = Unit, err = False)]
-    pub fn unfreeze(&self) -> Result<()>;
-
     /// The pid of the container's init, as seen from the host.
     #[lxc_method(init_pid, ret = Pid, err = NegOne)]
     pub fn init_pid(&self) -> Result<i32>;
@@ -203,18 +195,10 @@ impl Container {
     #[lxc_method(load_config, ret = Unit, err = False)]
     pub fn load_config(&self, alt_file: Option<&Path>) -> Result<()>;
 
-    /// Starts the container. With `use_init`, `argv` runs under lxc's minimal init
-    /// (application container); with an empty `argv`, `lxc.init.cmd` runs.
-    ///
-    /// A daemonized start (the default, see [`Container::want_daemonize`]) returns once the container
-    /// runs. A foreground start blocks until the container exits, and liblxc refuses it in a process
-    /// with more than one thread.
+    /// liblxc's `start`, which leaves the calling process in the new monitor's cgroup:
+    /// [`Container::start_with`] moves it back.
     #[lxc_method(start, ret = Unit, err = False)]
-    pub fn start_with(&self, use_init: bool, argv: &[&str]) -> Result<()>;
-
-    /// Stops the container at once (SIGKILL to init).
-    #[lxc_method(stop, ret = Unit, err = False)]
-    pub fn stop(&self) -> Result<()>;
+    pub(crate) fn start_raw(&self, use_init: bool, argv: &[&str]) -> Result<()>;
 
     /// Whether [`Container::start_with`] daemonizes (the default) or runs in the foreground.
     /// Needs a loaded configuration.
@@ -315,7 +299,9 @@ impl Container {
     #[lxc_method(destroy_with_snapshots, ret = Unit, err = False)]
     pub fn destroy_with_snapshots_raw(&self) -> Result<()>;
 
-    /// Asks the container to reboot and waits up to `timeout` until it runs again.
+    /// Asks the container to reboot and waits up to `timeout` until it runs again. A container
+    /// that does not run is refused with `NotRunning` before liblxc is called (liblxc would report
+    /// success without rebooting anything).
     #[lxc_method(reboot2, ret = Unit, err = False)]
     pub fn reboot2(&self, timeout: Duration) -> Result<()>;
 

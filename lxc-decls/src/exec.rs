@@ -590,8 +590,11 @@ impl<'c> Command<'c> {
             if groups.contains(&u32::MAX) {
                 return Err(call.error(
                     ErrorKind::InvalidArgument,
-                    format!("argument `groups`: group id {} is not a valid group (-1)", u32::MAX)
-                        .into(),
+                    format!(
+                        "argument `groups`: group id {} is not a valid group (-1)",
+                        u32::MAX
+                    )
+                    .into(),
                 ));
             }
             // SAFETY: sysconf only reads a constant of the system.

@@ -14,12 +14,14 @@ mod exec;
 mod fds;
 mod flags;
 mod free;
+mod freeze;
 mod keys;
 pub mod log;
 mod mount;
 mod network;
 mod options;
 mod snapshot;
+mod start;
 mod state;
 
 pub use cgroup::CgroupVersion;
@@ -31,6 +33,7 @@ pub use criu::{
 pub use exec::{AttachFlags, Child, Command, Namespaces, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
+pub use freeze::DEFAULT_FREEZE_TIMEOUT;
 pub use keys::KeyList;
 pub use mount::{MountFlags, UnmountFlags};
 pub use network::IpFamily;

@@ -138,6 +138,15 @@ pub struct Member {
 /// object holds no configuration (after `clear_config`): the runtime checks both before calling.
 pub const NEEDS_CONFIG: &[&str] = &["snapshot", "snapshot_restore", "clone"];
 
+/// Members that copy a rootfs: liblxc does it in a child made with the raw `clone()` syscall, which
+/// deadlocks when another thread held glibc's stdio lock at that instant. The generated trampoline
+/// runs them in a `fork()`ed child instead (see glue.c); only their result comes back.
+pub const IN_CHILD: &[&str] = &["snapshot", "snapshot_restore", "clone", "rename"];
+
+/// Members that liblxc 5.0.2 reports as done when the container does not run (`reboot2` returns
+/// true without rebooting anything): the runtime refuses them first with `NotRunning`.
+pub const RUNNING_FIRST: &[&str] = &["reboot2"];
+
 /// The oldest liblxc this binding supports. Members newer than this must carry `since`.
 pub const OLDEST_SUPPORTED: &str = "4.0.0";
 
@@ -222,7 +231,7 @@ pub const MEMBERS: &[Member] = &[
     row!(Method, snapshot_destroy_all, "bool", [], False, "1.1.0", None, Defined, "returns false on failure, also when the container never had snapshots"),
     row!(Method, migrate, "int", [a("unsigned int", "cmd", Raw), a("struct migrate_opts *", "opts", Raw), a("unsigned int", "size", Raw)], NonZero, "2.0.0", None, Nothing, "returns +1 when CRIU fails and a negative value otherwise"),
     row!(Method, console_log, "int", [a("struct lxc_console_log *", "log", Raw)], NegErrno, "3.0.0", Some("console_log"), Running, "returns a negative errno"),
-    row!(Method, reboot2, "bool", [a("int", "timeout", Timeout)], False, "3.0.0", Some("reboot2"), Nothing, "returns false on timeout or error"),
+    row!(Method, reboot2, "bool", [a("int", "timeout", Timeout)], False, "3.0.0", Some("reboot2"), Running, "returns false on timeout or error"),
     row!(Method, mount, "int", [a("const char *", "source", OptStr), a("const char *", "target", Str), a("const char *", "filesystemtype", OptStr), a("unsigned long", "mountflags", ULong), a("const void *", "data", Raw), a("struct lxc_mount *", "mnt", Raw)], NonZero, "3.1.0", Some("mount_injection"), Running, "returns -22 (-EINVAL) without shmounts, -1, or a positive value when it cannot create its temporary mount point"),
     row!(Method, umount, "int", [a("const char *", "target", Str), a("unsigned long", "mountflags", ULong), a("struct lxc_mount *", "mnt", Raw)], NonZero, "3.1.0", Some("mount_injection"), Running, "returns +1 when the unmount fails in the container and a negative value otherwise"),
     row!(Method, seccomp_notify_fd, "int", [], Neg, "3.2.0", Some("seccomp_notify"), Running, "returns -1 or a negative errno"),

@@ -101,17 +101,22 @@ impl<'a> Call<'a> {
         if let Err(e) = member.check() {
             return Err(e.with_container(handle.name()));
         }
-        if member.needs_config {
-            precheck_config(handle, member)?;
-        }
-        Ok(Call {
+        let call = Call {
             handle: Some(handle),
             member,
             subject: None,
             arg: None,
             started_ms: now_ms(),
             _guard: handle.lock(),
-        })
+        };
+        // The checks run under the clone lock, like the call itself.
+        if member.needs_config {
+            precheck_config(handle, member)?;
+        }
+        if member.running_first {
+            precheck_running(handle, member)?;
+        }
+        Ok(call)
     }
 
     /// Starts a call of a member that is never guarded and cannot fail.
@@ -324,15 +329,10 @@ impl<'a> Call<'a> {
             None => Cow::Borrowed(""),
         };
         let diagnosed = self.diagnose();
+        // A container in the wrong state is the cause, whatever errno liblxc made of it.
         if let Some((k, r)) = &diagnosed {
-            if kind == ErrorKind::Failed
-                || errno.is_none()
-                || *k == ErrorKind::NotFound
-                || *k == kind
-            {
-                kind = *k;
-                reason = r.clone();
-            }
+            kind = *k;
+            reason = r.clone();
         }
         let logged = self
             .handle
@@ -525,6 +525,22 @@ fn kind_of_logged(logged: &str) -> ErrorKind {
         }
     }
     ErrorKind::Failed
+}
+
+/// Refuses, before calling, a member that liblxc would report as done on a container that does not
+/// run (see `RUNNING_FIRST` in the API table).
+#[cold]
+fn precheck_running(h: &Handle, member: &'static Member) -> Result<()> {
+    // SAFETY: h.as_ptr() is the live container of this handle.
+    if unsafe { ffi::lxcrs_v1_is_running(h.as_ptr()) } {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::NotRunning,
+        member.name,
+        "the container is not running",
+    )
+    .with_container(h.name()))
 }
 
 /// Refuses, before calling, a member that would crash liblxc on an undefined container or an object
