@@ -4,9 +4,10 @@ use std::ffi::{c_int, CStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use lxc_core::__private::err::Neg;
-use lxc_core::__private::{ffi, meta, Call, Policy};
-use lxc_core::Result;
+use lxc_core::__private::class::{self, AsC};
+use lxc_core::__private::err::{Failure, Neg};
+use lxc_core::__private::{ffi, lower, meta, Call, Policy};
+use lxc_core::{ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use crate::flags::CloneFlags;
@@ -114,9 +115,46 @@ impl Container {
     #[lxc_method(snapshot_restore, ret = Unit, err = False)]
     pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()>;
 
-    /// Destroys snapshot `name`.
-    #[lxc_method(snapshot_destroy, ret = Unit, err = False)]
-    pub fn snapshot_destroy(&self, name: &str) -> Result<()>;
+    /// Destroys snapshot `name` (`snap0`, as [`Container::snapshots`] names them).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`] for a name that is not one path component (checked before
+    /// liblxc sees it), [`ErrorKind::NotFound`] when the container has no such snapshot, and
+    /// [`ErrorKind::Failed`] with liblxc's reason otherwise.
+    #[lxc_method(snapshot_destroy, ret = Manual, err = False)]
+    pub fn snapshot_destroy(&self, name: &str) -> Result<()> {
+        let call = Call::method(self, &meta::snapshot_destroy)?;
+        let snap = lower::<class::SnapName, _>(name, &call, "snapname")?;
+        // SAFETY: the container pointer is live and held for the call; the name is a
+        // NUL-terminated string that outlives it.
+        let ok = unsafe {
+            ffi::lxcrs_v1_snapshot_destroy(call.ptr(), AsC::<class::SnapName>::as_c(&snap))
+        };
+        if ok {
+            return Ok(());
+        }
+        // liblxc says "Could not destroy snapshot" whether it is missing or could not be removed.
+        let dir = self
+            .config_path()
+            .map(|p| p.join(self.name()).join("snaps").join(name));
+        if let Ok(dir) = dir {
+            if !dir.join("config").exists() {
+                return Err(call.error(
+                    ErrorKind::NotFound,
+                    format!(
+                        "there is no snapshot {name:?} ({} does not exist)",
+                        dir.display()
+                    )
+                    .into(),
+                ));
+            }
+        }
+        Err(call.fail(Failure {
+            code: Some(0),
+            errno: None,
+        }))
+    }
 
     /// Destroys every snapshot, as liblxc does it: fails for a container that never had one.
     /// [`Container::snapshot_destroy_all`] does not.

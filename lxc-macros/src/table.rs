@@ -33,6 +33,8 @@ pub enum Class {
     Name,
     /// A container name or NULL.
     OptName,
+    /// A snapshot name (`snap0`): one path component under the container's `snaps` directory.
+    SnapName,
     /// An lxcpath: not empty, at most PATH_MAX bytes.
     LxcPath,
     /// An lxcpath or NULL (the default lxcpath).
@@ -218,8 +220,8 @@ pub const MEMBERS: &[Member] = &[
     row!(Variadic("C-variadic: `attach_run_wait` with an argv array covers it"), attach_run_waitl, "int", [a("lxc_attach_options_t *", "options", Raw), a("const char *", "program", Str), a("const char *", "arg", Str)], Neg, "1.0.0", None, Running, "returns a negative value when attaching fails"),
     row!(Method, snapshot, "int", [a("const char *", "commentfile", OptStr)], NegOne, "1.0.0", None, Stopped, "returns -1 on failure"),
     row!(Method, snapshot_list, "int", [a("struct lxc_snapshot **", "snapshots", Raw)], Neg, "1.0.0", None, Defined, "returns -1 on failure"),
-    row!(Method, snapshot_restore, "bool", [a("const char *", "snapname", Str), a("const char *", "newname", OptName)], False, "1.0.0", None, Defined, "returns false on failure"),
-    row!(Method, snapshot_destroy, "bool", [a("const char *", "snapname", Str)], False, "1.0.0", None, Defined, "returns false on failure"),
+    row!(Method, snapshot_restore, "bool", [a("const char *", "snapname", SnapName), a("const char *", "newname", OptName)], False, "1.0.0", None, Defined, "returns false on failure"),
+    row!(Method, snapshot_destroy, "bool", [a("const char *", "snapname", SnapName)], False, "1.0.0", None, Defined, "returns false on failure"),
     row!(Method, may_control, "bool", [], Never, "1.0.0", None, Nothing, "is a predicate and cannot fail"),
     row!(Method, add_device_node, "bool", [a("const char *", "src_path", Str), a("const char *", "dest_path", OptStr)], False, "1.0.0", None, Running, "returns false on failure"),
     row!(Method, remove_device_node, "bool", [a("const char *", "src_path", Str), a("const char *", "dest_path", OptStr)], False, "1.0.0", None, Running, "returns false on failure"),

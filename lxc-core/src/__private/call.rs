@@ -505,6 +505,12 @@ fn strerror(e: i32) -> String {
 
 /// The kind a logged reason implies: liblxc starts many messages with `strerror(errno) - `.
 fn kind_of_logged(logged: &str) -> ErrorKind {
+    // liblxc's own words for a snapshot that does not exist (snapshot_restore, snapshot_destroy).
+    if logged.starts_with("Could not open snapshot ")
+        || logged.contains("; Could not open snapshot ")
+    {
+        return ErrorKind::NotFound;
+    }
     if logged.contains("already exists")
         || logged.ends_with(" exists")
         || logged.contains(" exists;")
@@ -519,6 +525,7 @@ fn kind_of_logged(logged: &str) -> ErrorKind {
         libc::EACCES,
         libc::ETIMEDOUT,
         libc::ENOSYS,
+        libc::ENAMETOOLONG,
     ] {
         if logged.starts_with(&format!("{} - ", strerror(e))) {
             return ErrorKind::from_errno(e);

@@ -71,6 +71,8 @@ classes! {
     Name => *const c_char;
     /// A container name or NULL.
     OptName => *const c_char;
+    /// A snapshot name.
+    SnapName => *const c_char;
     /// An lxcpath.
     LxcPath => *const c_char;
     /// An lxcpath or NULL.
@@ -115,6 +117,13 @@ unsafe impl AsC<Str> for CStrArg {
 }
 // SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
 unsafe impl AsC<Name> for CStrArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+}
+// SAFETY: the pointer comes from storage owned by the holder, terminated as the class requires.
+unsafe impl AsC<SnapName> for CStrArg {
     #[inline]
     fn as_c(&self) -> *const c_char {
         self.0.as_ptr()
@@ -177,6 +186,25 @@ pub fn check_name(b: &[u8]) -> std::result::Result<(), LowerError> {
         "a container name cannot contain a line break or another control character (it is written into configuration files)"
     } else if b.len() > 255 {
         "a container name cannot be longer than 255 bytes"
+    } else {
+        return Ok(());
+    };
+    Err(LowerError::Invalid(why.into()))
+}
+
+/// Checks a snapshot name: liblxc joins it to `<lxcpath>/<name>/snaps`, and `snapshot_destroy` of
+/// `..` would go on to destroy a container directory. Unlike a container name it may start with `-`.
+fn check_snapname(b: &[u8]) -> std::result::Result<(), LowerError> {
+    let why = if b.is_empty() {
+        "a snapshot name cannot be empty"
+    } else if b == b"." || b == b".." {
+        "a snapshot name cannot be `.` or `..`"
+    } else if b.contains(&b'/') {
+        "a snapshot name cannot contain `/` (it would leave the snapshot directory)"
+    } else if b.iter().any(|c| c.is_ascii_control()) {
+        "a snapshot name cannot contain a control character"
+    } else if b.len() > 255 {
+        "a snapshot name cannot be longer than 255 bytes"
     } else {
         return Ok(());
     };
@@ -278,6 +306,15 @@ impl<T: AsRef<OsStr> + ?Sized> Lower<Name> for &T {
     fn lower(self) -> std::result::Result<CStrArg, LowerError> {
         let s = small(self.as_ref())?;
         check_name(s.as_bytes())?;
+        Ok(CStrArg(s))
+    }
+}
+impl<T: AsRef<OsStr> + ?Sized> Lower<SnapName> for &T {
+    type Holder = CStrArg;
+    #[inline]
+    fn lower(self) -> std::result::Result<CStrArg, LowerError> {
+        let s = small(self.as_ref())?;
+        check_snapname(s.as_bytes())?;
         Ok(CStrArg(s))
     }
 }
