@@ -4465,8 +4465,6 @@ fn seccomp_notify_fd_active_of_an_undefined_container_is_not_running() {
 }
 
 #[test]
-#[ignore = "BUG: restore from a checkpoint directory that does not exist runs CRIU and fails \
-            with `restore process died`, which does not say that the directory is missing"]
 fn restore_from_a_missing_directory_says_so() {
     let lx = lxcpath!();
     let c = lx.busybox("rs");

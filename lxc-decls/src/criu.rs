@@ -460,9 +460,9 @@ impl Container {
     /// # Errors
     ///
     /// [`ErrorKind::Running`] for a running container; [`ErrorKind::NotFound`] for one that is not
-    /// defined (liblxc 5.0 would crash on it); [`ErrorKind::InvalidArgument`] for an empty
-    /// directory or one with a NUL byte; [`ErrorKind::Failed`] when CRIU is missing or fails (no
-    /// checkpoint in `directory`, a kernel CRIU does not support), with the `Error` lines of CRIU's
+    /// defined (liblxc 5.0 would crash on it) or a `directory` that does not exist;
+    /// [`ErrorKind::InvalidArgument`] for an empty directory or one with a NUL byte;
+    /// [`ErrorKind::Failed`] when CRIU is missing or fails (no checkpoint in `directory`, a kernel CRIU does not support), with the `Error` lines of CRIU's
     /// `restore.log` as the reason.
     #[lxc_method(restore, ret = Manual, err = False)]
     pub fn restore(&self, directory: &Path, verbose: bool) -> Result<()> {
@@ -470,6 +470,18 @@ impl Container {
         let dir = lower::<class::MutStr, _>(directory, &call, "directory")?;
         require_directory(&call, directory, "the checkpoint directory")?;
         require_config(&call)?;
+        // SAFETY: the container pointer is live and held for the call.
+        let running = unsafe { ffi::lxcrs_v1_is_running(call.ptr()) };
+        if !running && !directory.is_dir() {
+            return Err(call.error(
+                ErrorKind::NotFound,
+                format!(
+                    "the checkpoint directory {} does not exist (or is not a directory)",
+                    directory.display()
+                )
+                .into(),
+            ));
+        }
         let log = CriuLog::before(directory, Some("restore"));
         // SAFETY: as in `checkpoint`.
         let ok =
