@@ -4137,9 +4137,6 @@ fn clone_errors_have_the_kind_of_their_cause() {
 }
 
 #[test]
-#[ignore = "BUG: snapshot with a comment file that is missing (or a directory, or too long) fails \
-            but leaves the full snapshot snapN on disk, and its reason is liblxc's warning about \
-            directory-backed snapshots, not the comment file"]
 fn a_snapshot_with_a_bad_comment_file_leaves_nothing() {
     let lx = lxcpath!();
     let c = lx.busybox("cm");
@@ -4246,9 +4243,6 @@ fn snapshot_names_are_checked() {
 }
 
 #[test]
-#[ignore = "BUG: snapshot_restore onto an existing container fails with `liblxc logged no \
-            reason` (not AlreadyExists), and over a running container with kind Failed (not \
-            Running)"]
 fn snapshot_restore_refuses_existing_and_running_targets() {
     let lx = lxcpath!();
     let c = lx.busybox("sr");

@@ -67,10 +67,53 @@ fn path(b: &[u8]) -> PathBuf {
 }
 
 impl Container {
+    /// liblxc's `snapshot`, which copies the whole rootfs before it looks at the comment file.
+    #[lxc_method(snapshot, ret = Int, err = NegOne)]
+    pub(crate) fn snapshot_raw(&self, comment_file: Option<&Path>) -> Result<u32>;
+
     /// Takes a snapshot of the stopped container (a full copy for `dir` backing stores) and returns
     /// its number: snapshot `n` is named `snap<n>`. `comment_file` is copied in as its comment.
-    #[lxc_method(snapshot, ret = Int, err = NegOne)]
-    pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32>;
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] when the container is not defined or `comment_file` does not exist,
+    /// [`ErrorKind::InvalidArgument`] when `comment_file` is not a readable regular file or holds a
+    /// NUL byte (checked first: liblxc would copy the rootfs, then fail and leave the copy),
+    /// [`ErrorKind::Running`] when the container runs, and [`ErrorKind::Failed`] with liblxc's
+    /// reason otherwise.
+    pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32> {
+        if let Some(file) = comment_file {
+            let bad = |kind, why: String| {
+                Err(lxc_core::Error::new(kind, "snapshot", why).with_container(self.name()))
+            };
+            match std::fs::metadata(file) {
+                Ok(m) if m.is_file() => {}
+                Ok(_) => {
+                    return bad(
+                        ErrorKind::InvalidArgument,
+                        format!("the comment file {} is not a regular file", file.display()),
+                    )
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return bad(
+                        ErrorKind::NotFound,
+                        format!("the comment file {} does not exist", file.display()),
+                    )
+                }
+                Err(e) => {
+                    let kind = e.raw_os_error().map_or(ErrorKind::InvalidArgument, |n| {
+                        if n == libc::EACCES || n == libc::EPERM {
+                            ErrorKind::PermissionDenied
+                        } else {
+                            ErrorKind::InvalidArgument
+                        }
+                    });
+                    return bad(kind, format!("the comment file {}: {e}", file.display()));
+                }
+            }
+        }
+        self.snapshot_raw(comment_file)
+    }
 
     /// The container's snapshots, oldest first. Empty when it has none.
     ///
@@ -110,10 +153,45 @@ impl Container {
         Ok(out)
     }
 
+    /// liblxc's `snapshot_restore`.
+    #[lxc_method(snapshot_restore, ret = Unit, err = False)]
+    pub(crate) fn snapshot_restore_raw(&self, name: &str, new_name: Option<&str>) -> Result<()>;
+
     /// Restores snapshot `name` as container `new_name`; `None` restores over this container (which
     /// liblxc destroys first).
-    #[lxc_method(snapshot_restore, ret = Unit, err = False)]
-    pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()>;
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Running`] when restoring over this container while it runs,
+    /// [`ErrorKind::AlreadyExists`] when `new_name` is another container that exists,
+    /// [`ErrorKind::NotFound`] when there is no such snapshot (or this container is not defined),
+    /// [`ErrorKind::InvalidArgument`] for a name that is not one path component, and
+    /// [`ErrorKind::Failed`] with liblxc's reason otherwise.
+    pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()> {
+        let fail = |kind, why: String| {
+            Err(lxc_core::Error::new(kind, "snapshot_restore", why).with_container(self.name()))
+        };
+        match new_name.filter(|n| *n != self.name()) {
+            None if self.is_running() => {
+                return fail(
+                    ErrorKind::Running,
+                    "the container runs; stop it before restoring a snapshot over it".into(),
+                )
+            }
+            Some(n) if class::check_name(n.as_bytes()).is_ok() => {
+                if let Ok(p) = self.config_path() {
+                    if p.join(n).join("config").exists() {
+                        return fail(
+                            ErrorKind::AlreadyExists,
+                            format!("container {n:?} already exists in {}", p.display()),
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.snapshot_restore_raw(name, new_name)
+    }
 
     /// Destroys snapshot `name` (`snap0`, as [`Container::snapshots`] names them).
     ///
