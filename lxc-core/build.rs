@@ -181,7 +181,7 @@ fn c_trampoline(c: &mut String, m: &Member, present: bool) {
         let encode = encode.replace("{names}", &names);
         writeln!(
             c,
-            "{ret} {PREFIX}{name}({params}) {{\n\t{ret} (*const f)({types}) = c->{name};\n\tint fds[2];\n\tlong long r = 0;\n\tpid_t pid = lxcrs_glue_child_begin(fds);\n\tif (pid == 0)\n\t\tlxcrs_glue_child_end(fds, (long long)({encode}));\n\tif (pid < 0 || lxcrs_glue_child_wait(pid, fds, &r) < 0)\n\t\treturn {fail};\n\treturn {decode};\n}}\n",
+            "{ret} {PREFIX}{name}({params}) {{\n\t{ret} (*const f)({types}) = c->{name};\n\tint fds[2];\n\tlong long r = 0;\n\tpid_t pid = lxcrs_glue_child_begin(fds);\n\tif (pid == 0)\n\t\tlxcrs_glue_child_end(fds, (long long)({encode}));\n\tif (pid < 0 || lxcrs_glue_child_wait(pid, fds, &r) < 0)\n\t\treturn {fail};\n\terrno = 0; /* liblxc leaves stale values: the log says why */\n\treturn {decode};\n}}\n",
             name = m.name
         )
         .unwrap();

@@ -4059,9 +4059,6 @@ fn reasons_do_not_depend_on_other_threads() {
 }
 
 #[test]
-#[ignore = "BUG: clone's errors take their kind from a stale errno: cloning onto an existing \
-            container is NotRunning (`… config exists (Connection refused (os error 111))`), an \
-            unknown backing store NotFound"]
 fn clone_errors_have_the_kind_of_their_cause() {
     let lx = lxcpath!();
     let c = lx.busybox("ck");
