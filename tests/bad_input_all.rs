@@ -3937,8 +3937,6 @@ fn impossible_configuration_values_are_refused() {
 }
 
 #[test]
-#[ignore = "BUG: load_config(Some(<a directory>)) returns Ok(()) (liblxc reads a directory as an \
-            empty file)"]
 fn load_config_of_a_directory_fails() {
     let lx = lxcpath!();
     let c = lx.busybox("ld");

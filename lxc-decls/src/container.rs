@@ -191,9 +191,28 @@ impl Container {
     #[lxc_method(init_pid, ret = Pid, err = NegOne)]
     pub fn init_pid(&self) -> Result<i32>;
 
-    /// Loads the configuration from `alt_file`, or from the container's own file with `None`.
+    /// liblxc's `load_config`, which reads a directory as an empty file.
     #[lxc_method(load_config, ret = Unit, err = False)]
-    pub fn load_config(&self, alt_file: Option<&Path>) -> Result<()>;
+    pub(crate) fn load_config_raw(&self, alt_file: Option<&Path>) -> Result<()>;
+
+    /// Loads the configuration from `alt_file`, or from the container's own file with `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) when `alt_file` is a
+    /// directory or holds a NUL byte, and [`ErrorKind::Failed`](lxc_core::ErrorKind::Failed) with
+    /// liblxc's reason when it cannot be read or parsed.
+    pub fn load_config(&self, alt_file: Option<&Path>) -> Result<()> {
+        if let Some(f) = alt_file.filter(|f| f.is_dir()) {
+            return Err(lxc_core::Error::new(
+                lxc_core::ErrorKind::InvalidArgument,
+                "load_config",
+                format!("{} is a directory, not a configuration file", f.display()),
+            )
+            .with_container(self.name()));
+        }
+        self.load_config_raw(alt_file)
+    }
 
     /// liblxc's `start`, which leaves the calling process in the new monitor's cgroup:
     /// [`Container::start_with`] moves it back.
