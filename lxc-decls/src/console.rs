@@ -121,8 +121,37 @@ impl Container {
     /// ```
     ///
     /// For a programmatic session (no terminal, no signals), use [`Container::console_fd`].
-    #[lxc_method(console, ret = Unit, err = NegOne)]
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`] for a terminal number below `-1` or an escape key outside
+    /// `1..=26` (Ctrl-a to Ctrl-z: liblxc would take any other as given, and the session could not
+    /// be left), checked before anything changes; [`ErrorKind::NotRunning`] when the container
+    /// does not run, and [`ErrorKind::Failed`] with liblxc's reason otherwise.
     pub fn console(
+        &self,
+        tty_num: i32,
+        stdin: BorrowedFd<'_>,
+        stdout: BorrowedFd<'_>,
+        stderr: BorrowedFd<'_>,
+        escape: i32,
+    ) -> Result<()> {
+        let why = if tty_num < -1 {
+            format!("terminal number {tty_num}: use -1 for the first free terminal, 0 for the console, or 1 and up")
+        } else if !(1..=26).contains(&escape) {
+            format!("escape key {escape}: use 1 (Ctrl-a) to 26 (Ctrl-z)")
+        } else {
+            return self.console_raw(tty_num, stdin, stdout, stderr, escape);
+        };
+        Err(
+            lxc_core::Error::new(ErrorKind::InvalidArgument, "console", why)
+                .with_container(self.name()),
+        )
+    }
+
+    /// liblxc's `console`, which takes any terminal number below -1 as -1 and any escape key.
+    #[lxc_method(console, ret = Unit, err = NegOne)]
+    pub(crate) fn console_raw(
         &self,
         tty_num: i32,
         stdin: BorrowedFd<'_>,
