@@ -418,6 +418,34 @@ fn clear_errno() {
     unsafe { *libc::__errno_location() = 0 }
 }
 
+/// Why a listing of `lxcpath` failed, when the path itself is the cause (liblxc logs nothing).
+///
+/// # Safety
+///
+/// `lxcpath` is null or a live C string.
+#[cold]
+unsafe fn unusable_lxcpath(call: &Call<'_>, lxcpath: *const c_char) -> Option<Error> {
+    if lxcpath.is_null() {
+        return None;
+    }
+    // SAFETY: non-null and live, as the caller promises.
+    let bytes = unsafe { CStr::from_ptr(lxcpath) }.to_bytes();
+    let path = std::path::Path::new(<OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes));
+    let (kind, why) = match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return None,
+        Ok(_) => (ErrorKind::InvalidArgument, "is not a directory".to_owned()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            (ErrorKind::NotFound, "does not exist".to_owned())
+        }
+        Err(e) => (
+            e.raw_os_error()
+                .map_or(ErrorKind::Failed, ErrorKind::from_errno),
+            format!("cannot be read: {e}"),
+        ),
+    };
+    Some(call.error(kind, format!("the lxcpath {} {why}", path.display()).into()))
+}
+
 /// `list_*_containers`: names only (`cret` NULL), from a counted, not NULL-terminated, array.
 ///
 /// # Errors
@@ -445,7 +473,10 @@ pub unsafe fn list_names(
         len: usize::try_from(n).unwrap_or(0),
     };
     if let Some(failure) = <super::err::Neg as Policy<c_int>>::check(&n) {
-        return Err(call.fail(failure));
+        // SAFETY: as above.
+        return Err(unsafe { unusable_lxcpath(call, lxcpath) }
+            .map(|e| e.with_code(i64::from(n)))
+            .unwrap_or_else(|| call.fail(failure)));
     }
     owned
         .iter()
@@ -475,7 +506,10 @@ pub unsafe fn list_handles(
     // SAFETY: as in `list_names`; with `names` NULL liblxc fills only `cret`.
     let n = unsafe { f(lxcpath, std::ptr::null_mut(), &mut cret) };
     if let Some(failure) = <super::err::Neg as Policy<c_int>>::check(&n) {
-        return Err(call.fail(failure));
+        // SAFETY: as in `list_names`.
+        return Err(unsafe { unusable_lxcpath(call, lxcpath) }
+            .map(|e| e.with_code(i64::from(n)))
+            .unwrap_or_else(|| call.fail(failure)));
     }
     let len = usize::try_from(n).unwrap_or(0);
     let mut out = Vec::with_capacity(len);
