@@ -4269,9 +4269,6 @@ fn snapshot_restore_refuses_existing_and_running_targets() {
 }
 
 #[test]
-#[ignore = "BUG: add_device_node, remove_device_node and attach_interface fail with `failed, and \
-            liblxc logged no reason` for a path or device that does not exist or is not a \
-            device; lxc-rs could check the host path (documented as what liblxc looks up)"]
 fn device_and_interface_failures_are_explained() {
     let lx = lxcpath!();
     let c = lx.running("dv");

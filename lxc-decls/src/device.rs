@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use lxc_core::Result;
+use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use crate::Container;
@@ -24,14 +24,21 @@ impl Container {
     ///
     /// # Errors
     ///
-    /// Fails when `add_device_node` fails: liblxc returns false, logging no reason, when the path
-    /// it looks up on the host (`dest`, else `src`) does not exist or is not a character or block
-    /// device, or when the cgroup write or the `mknod` fails;
-    /// [`ErrorKind::NotRunning`](lxc_core::ErrorKind::NotRunning) when the container is not running.
-    /// A NUL byte in a path is [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument),
-    /// and liblxc is not called.
+    /// [`ErrorKind::NotRunning`] when the container is not running. Then the path liblxc looks up
+    /// on the host (`dest`, else `src`) is checked before liblxc is called (liblxc logs no reason
+    /// for it): [`ErrorKind::NotFound`] when it does not exist, [`ErrorKind::InvalidArgument`] when
+    /// it is not a character or block device or holds a NUL byte. [`ErrorKind::Failed`] when the
+    /// cgroup write or the `mknod` fails.
+    pub fn add_device_node(&self, src: &Path, dest: Option<&Path>) -> Result<()> {
+        if self.is_running() {
+            host_device(self, "add_device_node", dest.unwrap_or(src))?;
+        }
+        self.add_device_node_raw(src, dest)
+    }
+
+    /// liblxc's `add_device_node`.
     #[lxc_method(add_device_node, ret = Unit, err = False)]
-    pub fn add_device_node(&self, src: &Path, dest: Option<&Path>) -> Result<()>;
+    pub(crate) fn add_device_node_raw(&self, src: &Path, dest: Option<&Path>) -> Result<()>;
 
     /// Removes a device node that [`add_device_node`](Container::add_device_node) made, with the
     /// same arguments: denies the device in the container's devices cgroup and unlinks the node
@@ -40,10 +47,38 @@ impl Container {
     ///
     /// # Errors
     ///
-    /// Fails when `remove_device_node` fails: liblxc returns false when the path it looks up on the
-    /// host is not a character or block device, or the node cannot be removed;
-    /// [`ErrorKind::NotRunning`](lxc_core::ErrorKind::NotRunning) when the container is not running.
-    /// A NUL byte in a path is [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument).
+    /// As for [`add_device_node`](Container::add_device_node): [`ErrorKind::NotRunning`], then the
+    /// host path ([`ErrorKind::NotFound`], [`ErrorKind::InvalidArgument`]), and
+    /// [`ErrorKind::Failed`] when the node cannot be removed.
+    pub fn remove_device_node(&self, src: &Path, dest: Option<&Path>) -> Result<()> {
+        if self.is_running() {
+            host_device(self, "remove_device_node", dest.unwrap_or(src))?;
+        }
+        self.remove_device_node_raw(src, dest)
+    }
+
+    /// liblxc's `remove_device_node`.
     #[lxc_method(remove_device_node, ret = Unit, err = False)]
-    pub fn remove_device_node(&self, src: &Path, dest: Option<&Path>) -> Result<()>;
+    pub(crate) fn remove_device_node_raw(&self, src: &Path, dest: Option<&Path>) -> Result<()>;
+}
+
+/// Checks the host path liblxc will `stat` for a device node.
+fn host_device(c: &Container, op: &'static str, path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let (kind, why) = match std::fs::metadata(path) {
+        Ok(m) if m.file_type().is_char_device() || m.file_type().is_block_device() => return Ok(()),
+        Ok(_) => (
+            ErrorKind::InvalidArgument,
+            format!("{path:?} is not a character or block device"),
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => (
+            ErrorKind::NotFound,
+            format!("no device node {path:?} on the host"),
+        ),
+        Err(e) => (
+            ErrorKind::InvalidArgument,
+            format!("the device node {path:?}: {e}"),
+        ),
+    };
+    Err(Error::new(kind, op, why).with_container(c.name()))
 }

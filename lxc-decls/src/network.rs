@@ -117,11 +117,37 @@ impl Container {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::NotRunning`] when the container is not running; `Failed` when liblxc cannot move
-    /// the device (it does not exist on the host, `dst` is taken in the container or too long, …);
-    /// [`ErrorKind::InvalidArgument`] for a NUL byte in `dev` or `dst` (liblxc is not called).
+    /// [`ErrorKind::InvalidArgument`] for a name that is empty, longer than 15 bytes or holds a NUL
+    /// byte; [`ErrorKind::NotRunning`] when the container is not running; [`ErrorKind::NotFound`]
+    /// when `dev` does not exist on the host (checked before liblxc is called); `Failed` when
+    /// liblxc cannot move the device (`dst` is taken in the container, …).
+    pub fn attach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()> {
+        let bad = |kind, why: String| {
+            Err(Error::new(kind, "attach_interface", why).with_container(self.name()))
+        };
+        for name in std::iter::once(dev).chain(dst) {
+            if let Some(why) = bad_ifname(name) {
+                return bad(ErrorKind::InvalidArgument, why);
+            }
+        }
+        if !self.is_running() {
+            return self.attach_interface_raw(dev, dst);
+        }
+        if let Ok(c) = std::ffi::CString::new(dev) {
+            // SAFETY: if_nametoindex reads a NUL-terminated string that outlives the call.
+            if unsafe { libc::if_nametoindex(c.as_ptr()) } == 0 {
+                return bad(
+                    ErrorKind::NotFound,
+                    format!("there is no network device {dev:?} on the host"),
+                );
+            }
+        }
+        self.attach_interface_raw(dev, dst)
+    }
+
+    /// liblxc's `attach_interface`.
     #[lxc_method(attach_interface, ret = Unit, err = False)]
-    pub fn attach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()>;
+    pub(crate) fn attach_interface_raw(&self, dev: &str, dst: Option<&str>) -> Result<()>;
 
     /// Moves the network device `dev` out of the running container back to the host (the network
     /// namespace of the calling process), renamed to `dst` (`None`: keeps its name). liblxc brings it
@@ -129,11 +155,25 @@ impl Container {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::NotRunning`] when the container is not running; `Failed` when liblxc cannot move
-    /// the device (no such device in the container, `dst` taken on the host, …);
-    /// [`ErrorKind::InvalidArgument`] for a NUL byte in `dev` or `dst` (liblxc is not called).
+    /// [`ErrorKind::InvalidArgument`] for a name that is empty, longer than 15 bytes or holds a NUL
+    /// byte (liblxc is not called); [`ErrorKind::NotRunning`] when the container is not running;
+    /// `Failed` when liblxc cannot move the device (no such device in the container, `dst` taken on
+    /// the host, …).
+    pub fn detach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()> {
+        for name in std::iter::once(dev).chain(dst) {
+            if let Some(why) = bad_ifname(name) {
+                return Err(
+                    Error::new(ErrorKind::InvalidArgument, "detach_interface", why)
+                        .with_container(self.name()),
+                );
+            }
+        }
+        self.detach_interface_raw(dev, dst)
+    }
+
+    /// liblxc's `detach_interface`.
     #[lxc_method(detach_interface, ret = Unit, err = False)]
-    pub fn detach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()>;
+    pub(crate) fn detach_interface_raw(&self, dev: &str, dst: Option<&str>) -> Result<()>;
 }
 
 /// Hand-written conveniences on top of the declarations.
@@ -252,4 +292,23 @@ mod tests {
         assert_eq!(IpFamily::of(&"fd00::2".parse().unwrap()), IpFamily::V6);
         assert_eq!(IpFamily::V6.to_string(), "inet6");
     }
+}
+
+/// Why `name` cannot be a network device name (the kernel's rules: 1 to 15 bytes, no `/`, no
+/// white space, no NUL, not `.` or `..`).
+fn bad_ifname(name: &str) -> Option<String> {
+    let ok = !name.is_empty()
+        && name.len() < 16
+        && name != "."
+        && name != ".."
+        && !name
+            .bytes()
+            .any(|b| b == b'/' || b == 0 || b == b':' || b.is_ascii_whitespace());
+    (!ok).then(|| {
+        let shown: String = name.chars().take(40).collect();
+        format!(
+            "{shown:?}{} is not a network device name (1 to 15 bytes, no `/`, `:`, white space or NUL)",
+            if shown.len() < name.len() { "…" } else { "" }
+        )
+    })
 }
