@@ -3718,9 +3718,6 @@ fn calls_after_clear_config_do_not_crash() {
 }
 
 #[test]
-#[ignore = "BUG: after clear_config, save_config(None) replaces the container's configuration \
-            with liblxc's default one (lxc.rootfs.path lost), and create() over the existing \
-            container succeeds, re-running the template and rewriting its configuration"]
 fn save_config_and_create_after_clear_config_keep_the_configuration() {
     let lx = lxcpath!();
     let c = lx.busybox("cl");

@@ -230,6 +230,8 @@ pub struct Member {
     pub needs_config: bool,
     /// Whether liblxc reports success when the container does not run: checked before the call.
     pub running_first: bool,
+    /// Whether liblxc misbehaves when the object holds no configuration: checked before the call.
+    pub loaded_first: bool,
     /// How it fails, in words.
     pub fails: &'static str,
 }

@@ -149,6 +149,11 @@ pub const IN_CHILD: &[&str] = &["snapshot", "snapshot_restore", "clone", "rename
 /// true without rebooting anything): the runtime refuses them first with `NotRunning`.
 pub const RUNNING_FIRST: &[&str] = &["reboot2"];
 
+/// Members that liblxc 5.0.2 runs with its default configuration when the object of a defined
+/// container holds none (after `clear_config`): `save_config` would overwrite the file with
+/// defaults, and `create` would run its template again. The runtime refuses them first.
+pub const LOADED_FIRST: &[&str] = &["save_config", "create"];
+
 /// The oldest liblxc this binding supports. Members newer than this must carry `since`.
 pub const OLDEST_SUPPORTED: &str = "4.0.0";
 

@@ -116,6 +116,9 @@ impl<'a> Call<'a> {
         if member.running_first {
             precheck_running(handle, member)?;
         }
+        if member.loaded_first {
+            precheck_loaded(handle, member)?;
+        }
         Ok(call)
     }
 
@@ -582,6 +585,31 @@ fn precheck_running(h: &Handle, member: &'static Member) -> Result<()> {
         "the container is not running",
     )
     .with_container(h.name()))
+}
+
+/// Refuses, before calling, a member that liblxc would run with its default configuration because
+/// the object holds none (see `LOADED_FIRST` in the API table).
+#[cold]
+fn precheck_loaded(h: &Handle, member: &'static Member) -> Result<()> {
+    let c = h.as_ptr();
+    // SAFETY: c is the live container of this handle; the glue only reads whether the
+    // configuration pointer is set. A container that is not defined has none until it is set up,
+    // which is normal.
+    if unsafe { ffi::lxcrs_glue_has_config(c) } || !unsafe { ffi::lxcrs_v1_is_defined(c) } {
+        return Ok(());
+    }
+    let (kind, reason) = if member.name == "create" {
+        (
+            ErrorKind::AlreadyExists,
+            "the container already exists (this object's configuration was cleared; liblxc would run the template over it)",
+        )
+    } else {
+        (
+            ErrorKind::Failed,
+            "this object holds no configuration (clear_config was called); call load_config first, or liblxc would write its defaults",
+        )
+    };
+    Err(Error::new(kind, member.name, reason).with_container(h.name()))
 }
 
 /// Refuses, before calling, a member that would crash liblxc on an undefined container or an object
