@@ -280,20 +280,6 @@ impl Container {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn family_names_are_liblxcs() {
-        assert_eq!(IpFamily::V4.as_str(), "inet");
-        assert_eq!(IpFamily::V6.as_str(), "inet6");
-        assert_eq!(IpFamily::of(&"10.1.2.3".parse().unwrap()), IpFamily::V4);
-        assert_eq!(IpFamily::of(&"fd00::2".parse().unwrap()), IpFamily::V6);
-        assert_eq!(IpFamily::V6.to_string(), "inet6");
-    }
-}
-
 /// Why `name` cannot be a network device name (the kernel's rules: 1 to 15 bytes, no `/`, no
 /// white space, no NUL, not `.` or `..`).
 fn bad_ifname(name: &str) -> Option<String> {
@@ -311,4 +297,18 @@ fn bad_ifname(name: &str) -> Option<String> {
             if shown.len() < name.len() { "…" } else { "" }
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_names_are_liblxcs() {
+        assert_eq!(IpFamily::V4.as_str(), "inet");
+        assert_eq!(IpFamily::V6.as_str(), "inet6");
+        assert_eq!(IpFamily::of(&"10.1.2.3".parse().unwrap()), IpFamily::V4);
+        assert_eq!(IpFamily::of(&"fd00::2".parse().unwrap()), IpFamily::V6);
+        assert_eq!(IpFamily::V6.to_string(), "inet6");
+    }
 }
