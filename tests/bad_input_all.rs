@@ -3854,9 +3854,6 @@ fn environment_names_are_checked_everywhere() {
 }
 
 #[test]
-#[ignore = "BUG: set_config_item (and clear_config_item) of a bad value for a known key fails \
-            with kind Failed and the reason `failed, and liblxc logged no reason`: the caller is \
-            not told that the value (or index) is what is wrong"]
 fn invalid_configuration_values_are_explained() {
     let lx = lxcpath!();
     let c = lx.busybox("cv");
@@ -3950,8 +3947,6 @@ fn load_config_of_a_directory_fails() {
 }
 
 #[test]
-#[ignore = "BUG: keys(Some(\"lxc.net\")) of an undefined container, and running_config_item(\"\") \
-            or of a 64 KiB key on a running one, fail with `failed, and liblxc logged no reason`"]
 fn queries_without_a_configuration_or_a_key_are_explained() {
     let lx = lxcpath!();
     let ghost = lx.container("qk-ghost");

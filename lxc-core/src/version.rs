@@ -232,6 +232,8 @@ pub struct Member {
     pub running_first: bool,
     /// Whether liblxc misbehaves when the object holds no configuration: checked before the call.
     pub loaded_first: bool,
+    /// The kind and reason of a failure that liblxc logs nothing about.
+    pub silent: Option<(crate::ErrorKind, &'static str)>,
     /// How it fails, in words.
     pub fails: &'static str,
 }

@@ -154,6 +154,14 @@ pub const RUNNING_FIRST: &[&str] = &["reboot2"];
 /// defaults, and `create` would run its template again. The runtime refuses them first.
 pub const LOADED_FIRST: &[&str] = &["save_config", "create"];
 
+/// Members that fail without logging anything when liblxc refuses what the caller gave: the
+/// reason (and kind) the runtime gives when there is no other (member, kind, reason).
+pub const SILENT: &[(&str, &str, &str)] = &[
+    ("set_config_item", "InvalidArgument", "liblxc refused the key or its value: an unknown key, an index it cannot add, or a value it cannot parse for that key"),
+    ("clear_config_item", "InvalidArgument", "liblxc refused the key: an unknown key or one it cannot clear"),
+    ("get_running_config_item", "NotFound", "the running container's monitor has no value for this key (an unknown key, or one that is not set)"),
+];
+
 /// The oldest liblxc this binding supports. Members newer than this must carry `since`.
 pub const OLDEST_SUPPORTED: &str = "4.0.0";
 
@@ -210,7 +218,7 @@ pub const MEMBERS: &[Member] = &[
     row!(Method, clear_config_item, "bool", [a("const char *", "key", ConfigStr)], False, "0.9.0", None, Nothing, "returns false on failure"),
     row!(Method, get_config_item, "int", [a("const char *", "key", Str), BUF[0], BUF[1]], Neg, "0.9.0", None, Nothing, "returns -1 without a configuration and -22 (-EINVAL) for an unknown key"),
     row!(Method, get_running_config_item, "char *", [a("const char *", "key", Str)], Null, "1.0.0", None, Running, "returns NULL on failure"),
-    row!(Method, get_keys, "int", [a("const char *", "key", OptStr), BUF[0], BUF[1]], Neg, "0.9.0", None, Nothing, "returns -1 or a negative errno"),
+    row!(Method, get_keys, "int", [a("const char *", "key", OptStr), BUF[0], BUF[1]], Neg, "0.9.0", None, Defined, "returns -1 or a negative errno"),
     row!(Method, get_interfaces, "char **", [], NullIsEmpty, "1.0.0", None, Running, "returns NULL both for an error and for no interfaces"),
     row!(Method, get_ips, "char **", [a("const char *", "interface", OptStr), a("const char *", "family", OptStr), a("int", "scope", Int)], NullIsEmpty, "1.0.0", None, Running, "returns NULL both for an error and for no addresses"),
     row!(Method, get_cgroup_item, "int", [a("const char *", "subsys", Str), BUF[0], BUF[1]], Neg, "0.9.0", None, Running, "returns -1 when stopped and a negative errno for a bad key"),

@@ -358,6 +358,10 @@ impl<'a> Call<'a> {
                 Cow::Owned(format!("it did not happen within the timeout ({reason})"))
             };
         }
+        if let (true, Some((k, why))) = (reason.is_empty(), m.silent) {
+            kind = k;
+            reason = Cow::Borrowed(why);
+        }
         if reason.is_empty() {
             reason = Cow::Owned(format!(
                 "failed, and liblxc logged no reason (it {})",
@@ -547,6 +551,10 @@ fn kind_of_logged(logged: &str) -> ErrorKind {
         || logged.contains("; Could not open snapshot ")
     {
         return ErrorKind::NotFound;
+    }
+    // A request bigger than liblxc's command socket accepts ("… is too large for command …").
+    if logged.contains(" is too large for command ") {
+        return ErrorKind::InvalidArgument;
     }
     if logged.contains("already exists")
         || logged.ends_with(" exists")
