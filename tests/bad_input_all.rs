@@ -4612,10 +4612,6 @@ fn console_refuses_terminals_and_escapes_it_cannot_use() {
 }
 
 #[test]
-#[ignore = "BUG: create_with that fails in the backing store (an unknown or empty bdevtype, \
-            zfs/lvm/rbd/btrfs that are not there, a file as the dir rootfs) leaves \
-            <lxcpath>/<name>/ behind (with a config and a rootfs for the dir store); \
-            create_with_options cleans up, create_with does not"]
 fn a_failed_create_with_leaves_nothing() {
     let lx = lxcpath!();
     let scratch = tempfile::tempdir().expect("tempdir");

@@ -254,8 +254,37 @@ impl Container {
     /// on backing store `bdevtype` (`None`: `dir`), configured by `specs`.
     ///
     /// While it runs, liblxc changes the process umask (process-wide).
-    #[lxc_method(create, ret = Unit, err = False)]
+    ///
+    /// # Errors
+    ///
+    /// [`AlreadyExists`](lxc_core::ErrorKind::AlreadyExists) for an existing container,
+    /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) for a NUL byte or a bad name, and
+    /// [`Failed`](lxc_core::ErrorKind::Failed) with liblxc's reason when the template or the
+    /// backing store fails. When it fails, the container's directory is removed if this call made
+    /// it (liblxc 5.0 leaves the configuration, the rootfs or a `loop` file behind).
     pub fn create_with(
+        &self,
+        template: Option<&str>,
+        bdevtype: Option<&str>,
+        specs: Option<&BdevSpecs>,
+        flags: CreateFlags,
+        argv: &[&str],
+    ) -> Result<()> {
+        let dir = self.config_path().ok().map(|p| p.join(self.name()));
+        let existed = dir.as_ref().is_none_or(|d| d.symlink_metadata().is_ok());
+        let created = self.create_raw(template, bdevtype, specs, flags, argv);
+        if let (Err(e), Some(dir)) = (&created, dir) {
+            // Not when someone else made it meanwhile: that is their container.
+            if !existed && e.kind() != lxc_core::ErrorKind::AlreadyExists {
+                let _ = std::fs::remove_dir_all(&dir);
+            }
+        }
+        created
+    }
+
+    /// liblxc's `create`.
+    #[lxc_method(create, ret = Unit, err = False)]
+    pub(crate) fn create_raw(
         &self,
         template: Option<&str>,
         bdevtype: Option<&str>,

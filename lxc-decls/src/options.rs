@@ -418,21 +418,14 @@ impl Container {
         let args = opts.template_args().map_err(with_name)?;
         opts.check_download_script().map_err(with_name)?;
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let dir = self.config_path()?.join(self.name());
-        let existed = dir.exists();
-        let created = self.create_with(
+        // create_with removes what a failed create made.
+        self.create_with(
             opts.template.as_deref(),
             opts.backing_store.map(BackingStore::as_str),
             opts.bdev_specs.as_ref(),
             opts.flags,
             &argv,
-        );
-        if created.is_err() && !existed && !self.is_defined() {
-            // liblxc 5.0 leaves what a failed backing store set-up made (a `loop` file of the full
-            // size, the rootfs mount point): the directory is this call's, remove it.
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-        created
+        )
     }
 
     /// Copies (or snapshots) the container with typed options, and opens the copy (see
