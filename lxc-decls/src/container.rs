@@ -271,7 +271,7 @@ impl Container {
         argv: &[&str],
     ) -> Result<()> {
         let dir = self.config_path().ok().map(|p| p.join(self.name()));
-        let existed = dir.as_ref().is_none_or(|d| d.symlink_metadata().is_ok());
+        let existed = dir.as_ref().map_or(true, |d| d.symlink_metadata().is_ok());
         let created = self.create_raw(template, bdevtype, specs, flags, argv);
         if let (Err(e), Some(dir)) = (&created, dir) {
             // Not when someone else made it meanwhile: that is their container.
