@@ -51,8 +51,44 @@ impl Container {
     /// `set_cgroup_item("memory.limit_in_bytes", "67108864")`. The change lasts until the container
     /// stops; set `lxc.cgroup.<key>` (v1) or `lxc.cgroup2.<key>` (v2) in the configuration to apply
     /// it at every start.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`] for a key that is not a file name (empty, `/`, `..`: checked
+    /// before liblxc sees it) or a value the kernel refuses; [`ErrorKind::NotFound`] when the
+    /// container's cgroup has no file `key`; [`ErrorKind::NotRunning`] when the container does not
+    /// run. liblxc logs nothing for these: lxc-rs tells them apart by reading `key` back.
+    pub fn set_cgroup_item(&self, key: &str, value: &str) -> Result<()> {
+        let fail = |kind, why: String| {
+            Error::new(kind, "set_cgroup_item", why).with_container(self.name())
+        };
+        if key.is_empty() || key.contains('/') || key == "." || key == ".." {
+            return Err(fail(
+                ErrorKind::InvalidArgument,
+                format!("{key:?} is not the name of a cgroup file"),
+            ));
+        }
+        match self.set_cgroup_item_raw(key, value) {
+            Err(e) if e.kind() == ErrorKind::Failed && e.reason().contains("logged no reason") => {
+                let shown: String = value.chars().take(64).collect();
+                Err(match self.cgroup_item(key) {
+                    Err(_) => fail(
+                        ErrorKind::NotFound,
+                        format!("the container's cgroup has no readable file {key:?}"),
+                    ),
+                    Ok(_) => fail(
+                        ErrorKind::InvalidArgument,
+                        format!("the kernel refused the value {shown:?} for {key:?}"),
+                    ),
+                })
+            }
+            r => r,
+        }
+    }
+
+    /// liblxc's `set_cgroup_item`.
     #[lxc_method(set_cgroup_item, ret = Unit, err = False)]
-    pub fn set_cgroup_item(&self, key: &str, value: &str) -> Result<()>;
+    pub(crate) fn set_cgroup_item_raw(&self, key: &str, value: &str) -> Result<()>;
 }
 
 /// Helpers that know the key names of both cgroup layouts.
