@@ -75,8 +75,9 @@ pub struct LogOptions {
 ///
 /// # Errors
 ///
-/// `InvalidArgument` for a NUL byte in an option, or for a level other than `Error` once a container
-/// was opened; `Failed` when the log file cannot be opened.
+/// `InvalidArgument` for a NUL byte in an option, an empty log file name or a directory (checked
+/// before anything changes), or for a level other than `Error` once a container was opened;
+/// `Failed` when the log file cannot be opened.
 #[lxc_method(lxc_log_init, ret = Manual, err = Neg)]
 pub fn init(options: &LogOptions) -> Result<()> {
     let call = Call::free(&meta::lxc_log_init)?;
@@ -105,6 +106,20 @@ pub fn init(options: &LogOptions) -> Result<()> {
         "file",
         options.file.as_deref().map(|p| p.as_os_str().as_bytes()),
     )?;
+    if let Some(f) = options.file.as_deref() {
+        // Checked before anything changes: liblxc would first close the log lxc-rs reads its
+        // reasons from, then fail to open this one without saying why.
+        let why = if f.as_os_str().is_empty() {
+            Some("the log file name is empty".to_owned())
+        } else if f.is_dir() {
+            Some(format!("the log file {} is a directory", f.display()))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(call.error(ErrorKind::InvalidArgument, why.into()));
+        }
+    }
     let prefix = c("prefix", options.prefix.as_deref().map(str::as_bytes))?;
     let level = CString::new(options.level.as_str()).expect("level names have no NUL");
     let p = |s: &Option<CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
