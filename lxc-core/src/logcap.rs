@@ -123,7 +123,8 @@ pub(crate) fn use_callers_file(file: Option<&Path>) {
 }
 
 /// The messages of the ERROR lines about `container`, logged since the call started (`started_ms`;
-/// lines of an earlier call in the same millisecond cannot be told apart) and after both `*from` and the last stretch that explained a failure.
+/// lines of an earlier call in the same second cannot always be told apart: liblxc 5.0.2 prints the
+/// leading three digits of an unpadded nanosecond count as the milliseconds, so 10 ms reads `.101`) and after both `*from` and the last stretch that explained a failure.
 /// Moves `*from` to the end. `None` when there are none.
 pub(crate) fn reason(
     container: &str,

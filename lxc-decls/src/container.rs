@@ -239,8 +239,29 @@ impl Container {
 
     /// Sets a configuration item in memory (save it with [`Container::save_config`]). An empty value
     /// clears the key; list-valued keys (`lxc.environment`, …) append.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) for an unknown key, a value liblxc
+    /// cannot parse, a line break or NUL byte, and values liblxc would accept but that cannot work:
+    /// an interface MTU that is not a number from 68 to 65535 (`lxc.net.<n>.mtu`), a MAC address
+    /// that is not six `:`-separated hex bytes (`x` may stand for a random digit), a signal number
+    /// outside 1 to 64 (`lxc.signal.*`).
+    pub fn set_config_item(&self, key: &str, value: &str) -> Result<()> {
+        if let Some(why) = impossible_value(key, value) {
+            return Err(lxc_core::Error::new(
+                lxc_core::ErrorKind::InvalidArgument,
+                "set_config_item",
+                why,
+            )
+            .with_container(self.name()));
+        }
+        self.set_config_item_raw(key, value)
+    }
+
+    /// liblxc's `set_config_item`.
     #[lxc_method(set_config_item, ret = Unit, err = False)]
-    pub fn set_config_item(&self, key: &str, value: &str) -> Result<()>;
+    pub(crate) fn set_config_item_raw(&self, key: &str, value: &str) -> Result<()>;
 
     /// Destroys a stopped container: its rootfs and configuration. Fails if it has snapshots.
     #[lxc_method(destroy, ret = Unit, err = False)]
@@ -361,4 +382,42 @@ impl Container {
     /// none. Needs liblxc 6.0.
     #[lxc_method(set_timeout, ret = Unit, err = False, since = "6.0.0")]
     pub fn set_timeout(&self, seconds: i32) -> Result<()>;
+}
+
+/// Why `value` cannot work for `key`, for the keys whose values liblxc 5.0.2 accepts unchecked.
+fn impossible_value(key: &str, value: &str) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    let net_field = key
+        .strip_prefix("lxc.net.")
+        .and_then(|r| r.split_once('.'))
+        .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map(|(_, field)| field);
+    let ok = match (net_field, key) {
+        (Some("mtu"), _) => value
+            .parse::<u32>()
+            .is_ok_and(|m| (68..=65535).contains(&m)),
+        (Some("hwaddr"), _) => {
+            let parts: Vec<&str> = value.split(':').collect();
+            parts.len() == 6
+                && parts.iter().all(|p| {
+                    p.len() == 2
+                        && p.bytes()
+                            .all(|b| b.is_ascii_hexdigit() || b == b'x' || b == b'X')
+                })
+        }
+        (_, "lxc.signal.halt" | "lxc.signal.reboot" | "lxc.signal.stop") => {
+            match value.parse::<i64>() {
+                Ok(n) => (1..=64).contains(&n),
+                // A name (`SIGPWR`, `PWR`, `SIGRTMIN+3`): liblxc checks those itself.
+                Err(_) => true,
+            }
+        }
+        _ => true,
+    };
+    (!ok).then(|| {
+        let shown: String = value.chars().take(64).collect();
+        format!("{shown:?} cannot work as {key}")
+    })
 }
