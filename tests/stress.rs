@@ -792,7 +792,8 @@ fn many_handles_same_container() {
 }
 
 /// (b) without the gate: what a user who believes the `Container` docs ("open one `Container` per
-/// thread for the same name … liblxc's on-disk locks serialise them") would write. It hung in liblxc 5.0.2 before lxc-rs bounded and serialised freezing.
+/// thread for the same name … liblxc's on-disk locks serialise them") would write. It hung in
+/// liblxc 5.0.2 before lxc-rs bounded and serialised freezing.
 #[test]
 fn many_handles_same_container_ungated() {
     let lx = lxcpath!();
