@@ -59,9 +59,7 @@ impl Container {
     /// container's cgroup has no file `key`; [`ErrorKind::NotRunning`] when the container does not
     /// run. liblxc logs nothing for these: lxc-rs tells them apart by reading `key` back.
     pub fn set_cgroup_item(&self, key: &str, value: &str) -> Result<()> {
-        let fail = |kind, why: String| {
-            Error::new(kind, "set_cgroup_item", why).with_container(self.name())
-        };
+        let fail = |kind, why: String| self.error_in(kind, "set_cgroup_item", why);
         if key.is_empty() || key.contains('/') || key == "." || key == ".." {
             return Err(fail(
                 ErrorKind::InvalidArgument,
@@ -235,11 +233,7 @@ impl Container {
             })
             .collect();
         let Some(e) = first else {
-            return Err(Error::new(
-                ErrorKind::Failed,
-                "get_cgroup_item",
-                "nothing to probe",
-            ));
+            return Err(self.error_in(ErrorKind::Failed, "get_cgroup_item", "nothing to probe"));
         };
         let mut out = Error::new(
             e.kind(),
@@ -249,8 +243,7 @@ impl Container {
                 tried.join(" nor "),
                 e.reason()
             ),
-        )
-        .with_container(self.name());
+        );
         if let Some(code) = e.code() {
             out = out.with_code(code);
         }

@@ -143,10 +143,7 @@ impl Container {
         } else {
             return self.console_raw(tty_num, stdin, stdout, stderr, escape);
         };
-        Err(
-            lxc_core::Error::new(ErrorKind::InvalidArgument, "console", why)
-                .with_container(self.name()),
-        )
+        Err(self.error_in(ErrorKind::InvalidArgument, "console", why))
     }
 
     /// liblxc's `console`, which takes any terminal number below -1 as -1 and any escape key.

@@ -143,6 +143,17 @@ impl Container {
         self.create_with(Some(template), None, None, CreateFlags::empty(), args)
     }
 
+    /// An error of `op` about this container that lxc-rs found itself (a refused argument, a
+    /// state checked before liblxc is called, a timeout).
+    pub(crate) fn error_in(
+        &self,
+        kind: lxc_core::ErrorKind,
+        op: &'static str,
+        why: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> lxc_core::Error {
+        lxc_core::Error::new(kind, op, why).with_container(self.name())
+    }
+
     /// Starts the container's init (`lxc.init.cmd`, or `/sbin/init`) in the background.
     ///
     /// # Errors
@@ -204,12 +215,11 @@ impl Container {
     /// liblxc's reason when it cannot be read or parsed.
     pub fn load_config(&self, alt_file: Option<&Path>) -> Result<()> {
         if let Some(f) = alt_file.filter(|f| f.is_dir()) {
-            return Err(lxc_core::Error::new(
+            return Err(self.error_in(
                 lxc_core::ErrorKind::InvalidArgument,
                 "load_config",
                 format!("{} is a directory, not a configuration file", f.display()),
-            )
-            .with_container(self.name()));
+            ));
         }
         self.load_config_raw(alt_file)
     }
@@ -249,12 +259,11 @@ impl Container {
     /// outside 1 to 64 (`lxc.signal.*`).
     pub fn set_config_item(&self, key: &str, value: &str) -> Result<()> {
         if let Some(why) = impossible_value(key, value) {
-            return Err(lxc_core::Error::new(
+            return Err(self.error_in(
                 lxc_core::ErrorKind::InvalidArgument,
                 "set_config_item",
                 why,
-            )
-            .with_container(self.name()));
+            ));
         }
         self.set_config_item_raw(key, value)
     }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use lxc_core::{Error, ErrorKind, Result};
+use lxc_core::{ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use crate::Container;
@@ -80,5 +80,5 @@ fn host_device(c: &Container, op: &'static str, path: &Path) -> Result<()> {
             format!("the device node {path:?}: {e}"),
         ),
     };
-    Err(Error::new(kind, op, why).with_container(c.name()))
+    Err(c.error_in(kind, op, why))
 }

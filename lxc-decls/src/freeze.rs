@@ -159,7 +159,7 @@ impl Container {
                 if freeze {
                     let _ = self.set_cgroup_item(STATE, other);
                 }
-                return Err(Error::new(
+                return Err(self.error_in(
                     ErrorKind::Timeout,
                     op,
                     format!(
@@ -170,22 +170,20 @@ impl Container {
                             ""
                         }
                     ),
-                )
-                .with_container(self.name()));
+                ));
             }
             if now == other {
                 // Someone outside this process's lock wrote the opposite state: another process,
                 // or liblxc's stop, which thaws the container so that its init can die. Fighting
                 // it would leave a killed container frozen and its stop() waiting for ever.
-                return Err(Error::new(
+                return Err(self.error_in(
                     ErrorKind::Failed,
                     op,
                     format!(
                         "the cgroup freezer was set to {other} meanwhile, outside this call (a stop, \
                          or another process)"
                     ),
-                )
-                .with_container(self.name()));
+                ));
             }
             if now == "FREEZING" && since_write.elapsed() >= KICK_AFTER {
                 self.set_cgroup_item(STATE, other).map_err(lost)?;
@@ -253,13 +251,12 @@ impl Container {
                 if freeze && e.raw_os_error() == Some(libc::ETIMEDOUT) {
                     drop(call);
                     let _ = self.set_cgroup_item(STATE, "THAWED");
-                    return Err(Error::new(
+                    return Err(self.error_in(
                         ErrorKind::Timeout,
                         member.name,
                         "the freezer changed again while liblxc confirmed it (the container was \
                          restarted or thawed meanwhile); it was thawed again",
-                    )
-                    .with_container(self.name()));
+                    ));
                 }
                 Err(call.error(
                     ErrorKind::Failed,
@@ -273,18 +270,16 @@ impl Container {
     #[cold]
     fn freezer_error(&self, op: &'static str, e: Error) -> Error {
         if !self.is_running() {
-            return Error::new(
+            return self.error_in(
                 ErrorKind::NotRunning,
                 op,
                 "the container is not running (it stopped meanwhile)",
-            )
-            .with_container(self.name());
+            );
         }
-        Error::new(
+        self.error_in(
             e.kind(),
             op,
             format!("{} failed: {}", e.operation(), e.reason()),
         )
-        .with_container(self.name())
     }
 }

@@ -20,7 +20,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use lxc_core::{Error, ErrorKind, Result};
+use lxc_core::{ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use crate::Container;
@@ -122,9 +122,7 @@ impl Container {
     /// when `dev` does not exist on the host (checked before liblxc is called); `Failed` when
     /// liblxc cannot move the device (`dst` is taken in the container, …).
     pub fn attach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()> {
-        let bad = |kind, why: String| {
-            Err(Error::new(kind, "attach_interface", why).with_container(self.name()))
-        };
+        let bad = |kind, why: String| Err(self.error_in(kind, "attach_interface", why));
         for name in std::iter::once(dev).chain(dst) {
             if let Some(why) = bad_ifname(name) {
                 return bad(ErrorKind::InvalidArgument, why);
@@ -162,10 +160,7 @@ impl Container {
     pub fn detach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()> {
         for name in std::iter::once(dev).chain(dst) {
             if let Some(why) = bad_ifname(name) {
-                return Err(
-                    Error::new(ErrorKind::InvalidArgument, "detach_interface", why)
-                        .with_container(self.name()),
-                );
+                return Err(self.error_in(ErrorKind::InvalidArgument, "detach_interface", why));
             }
         }
         self.detach_interface_raw(dev, dst)
@@ -200,20 +195,18 @@ impl Container {
         raw.iter()
             .map(|entry| {
                 let addr = IpAddr::from_str(entry).map_err(|e| {
-                    Error::new(
+                    self.error_in(
                         ErrorKind::InvalidData,
                         "get_ips",
                         format!("liblxc reported {entry:?}, which is not an IP address: {e}"),
                     )
-                    .with_container(self.name())
                 })?;
                 match family {
-                    Some(f) if IpFamily::of(&addr) != f => Err(Error::new(
+                    Some(f) if IpFamily::of(&addr) != f => Err(self.error_in(
                         ErrorKind::InvalidData,
                         "get_ips",
                         format!("liblxc reported {entry:?} when asked for {f} addresses only"),
-                    )
-                    .with_container(self.name())),
+                    )),
                     _ => Ok(addr),
                 }
             })
@@ -249,12 +242,11 @@ impl Container {
                 return Ok(found);
             }
             if !self.is_running() {
-                return Err(Error::new(
+                return Err(self.error_in(
                     ErrorKind::NotRunning,
                     "wait_for_ips",
                     "the container is not running, so no address can appear",
-                )
-                .with_container(self.name()));
+                ));
             }
             let left = match deadline {
                 Some(d) => d.saturating_duration_since(Instant::now()),
@@ -267,12 +259,11 @@ impl Container {
                     (None, Some(f)) => format!("no {f} address on any interface but lo"),
                     (None, None) => "no address on any interface but lo".to_owned(),
                 };
-                return Err(Error::new(
+                return Err(self.error_in(
                     ErrorKind::Timeout,
                     "wait_for_ips",
                     format!("{what} within {timeout:?} (waited {:?})", started.elapsed()),
-                )
-                .with_container(self.name()));
+                ));
             }
             std::thread::sleep(pause.min(left));
             pause = (pause * 2).min(MAX_POLL_PAUSE);

@@ -83,9 +83,7 @@ impl Container {
     /// reason otherwise.
     pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32> {
         if let Some(file) = comment_file {
-            let bad = |kind, why: String| {
-                Err(lxc_core::Error::new(kind, "snapshot", why).with_container(self.name()))
-            };
+            let bad = |kind, why: String| Err(self.error_in(kind, "snapshot", why));
             match std::fs::metadata(file) {
                 Ok(m) if m.is_file() => {}
                 Ok(_) => {
@@ -168,9 +166,7 @@ impl Container {
     /// [`ErrorKind::InvalidArgument`] for a name that is not one path component, and
     /// [`ErrorKind::Failed`] with liblxc's reason otherwise.
     pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()> {
-        let fail = |kind, why: String| {
-            Err(lxc_core::Error::new(kind, "snapshot_restore", why).with_container(self.name()))
-        };
+        let fail = |kind, why: String| Err(self.error_in(kind, "snapshot_restore", why));
         match new_name.filter(|n| *n != self.name()) {
             None if self.is_running() => {
                 return fail(
