@@ -15,6 +15,7 @@
 //! `lxc::log::init` replaces this set-up with the caller's (and reasons are then read from the
 //! caller's log file, when it has one). `LXC_RS_LOG_CAPTURE=0` in the environment turns capture off.
 
+use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -30,10 +31,17 @@ const MAX_LOG: u64 = 4 << 20;
 struct Source {
     file: File,
     ours: bool,
-    /// The end of the last stretch of log that explained a failure: later failures start after it,
-    /// so one failure's lines never explain another's.
+    /// Where reading starts for every container (the end of the file when the caller's file was
+    /// taken over).
     consumed: u64,
+    /// Per container: the end of the last stretch of log that explained one of its failures. Later
+    /// failures of that container start after it, so one failure's lines never explain another's,
+    /// while a failure of another container, in another thread, cannot hide them.
+    used: HashMap<Box<str>, u64>,
 }
+
+/// Containers tracked in `Source::used` before it is folded into `consumed`.
+const MAX_USED: usize = 1024;
 
 static SOURCE: Mutex<Option<Source>> = Mutex::new(None);
 static INIT: std::sync::Once = std::sync::Once::new();
@@ -76,6 +84,7 @@ fn init_capture() {
             file: File::from(owned),
             ours: true,
             consumed: 0,
+            used: HashMap::new(),
         });
     }
 }
@@ -117,6 +126,7 @@ pub(crate) fn use_callers_file(file: Option<&Path>) {
             file,
             ours: false,
             consumed,
+            used: HashMap::new(),
         }
     });
     *source() = src;
@@ -135,7 +145,8 @@ pub(crate) fn reason(
     let mut g = source();
     let s = g.as_mut()?;
     let end = s.file.seek(SeekFrom::End(0)).ok()?;
-    let start = (*from).max(s.consumed);
+    let used = s.used.get(container).copied().unwrap_or(0);
+    let start = (*from).max(s.consumed).max(used);
     let start = if start > end { 0 } else { start };
     s.file.seek(SeekFrom::Start(start)).ok()?;
     let mut text = Vec::new();
@@ -149,13 +160,18 @@ pub(crate) fn reason(
         started_ms - 1,
     );
     if found.is_some() {
-        s.consumed = end;
+        if s.used.len() >= MAX_USED {
+            s.used.clear();
+            s.consumed = end;
+        }
+        s.used.insert(container.into(), end);
     }
     if s.ours && end > MAX_LOG {
         // SAFETY: ftruncate on our own memfd; liblxc appends (O_APPEND), so it writes at the new end.
         unsafe { libc::ftruncate(std::os::fd::AsRawFd::as_raw_fd(&s.file), 0) };
         *from = 0;
         s.consumed = 0;
+        s.used.clear();
     }
     found
 }
