@@ -14,7 +14,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use lxc_core::{Error, ErrorKind, Result};
@@ -35,14 +35,26 @@ impl Container {
     /// The calling process stays in its own cgroups: liblxc moves it into the new monitor's
     /// cgroup, and lxc-rs moves it back before returning.
     ///
+    /// Under lxc's init (`use_init`), liblxc reports the start as done before init runs `argv[0]`,
+    /// so a program that cannot be run would only show as a container that stops again. lxc-rs
+    /// looks the program up first when it can see what the container will see: an absolute path
+    /// in a directory rootfs (`dir` or `btrfs`), outside `/proc`, `/sys`, `/dev` and every
+    /// `lxc.mount.entry` target, in a container with no `lxc.mount.fstab` and no hook that runs
+    /// before init. Symbolic links resolve inside the rootfs. Otherwise, wait for
+    /// [`State::Stopped`](crate::State) to learn that init could not run it.
+    ///
     /// # Errors
     ///
     /// [`ErrorKind::Running`] when it already runs, [`ErrorKind::NotFound`] when it is not
-    /// defined, [`ErrorKind::InvalidArgument`] for a NUL byte in `argv`, and
-    /// [`ErrorKind::Failed`] with liblxc's reason otherwise. When the start succeeded but the
-    /// process could not be moved back, the error is [`ErrorKind::Failed`] with operation
-    /// `start` and says so; the container runs.
+    /// defined or, under lxc's init, `argv[0]` is not in the rootfs, [`ErrorKind::InvalidArgument`]
+    /// for a NUL byte in `argv` or an `argv[0]` that is not a file, and [`ErrorKind::Failed`] with
+    /// liblxc's reason otherwise. When the start succeeded but the process could not be moved
+    /// back, the error is [`ErrorKind::Failed`] with operation `start` and says so; the container
+    /// runs.
     pub fn start_with(&self, use_init: bool, argv: &[&str]) -> Result<()> {
+        if let (true, Some(program)) = (use_init, argv.first()) {
+            self.check_program(program)?;
+        }
         enter();
         let r = self.start_raw(use_init, argv);
         let back = leave();
@@ -55,6 +67,155 @@ impl Container {
             )
             .with_container(self.name())
         })
+    }
+}
+
+impl Container {
+    /// Refuses a start under lxc's init whose program is visibly missing from the rootfs (see
+    /// [`Container::start_with`]); says nothing when it cannot tell.
+    fn check_program(&self, program: &str) -> Result<()> {
+        if !program.starts_with('/') || self.is_running() {
+            return Ok(());
+        }
+        let Some((rootfs, mounts)) = self.visible_rootfs() else {
+            return Ok(());
+        };
+        let refuse = |kind, why: &str| {
+            Err(self.error_in(
+                kind,
+                "start",
+                format!(
+                    "lxc's init cannot run {program:?}: it {why} in the rootfs {}",
+                    rootfs.display()
+                ),
+            ))
+        };
+        match lookup(&rootfs, program, &mounts) {
+            Lookup::Missing => refuse(ErrorKind::NotFound, "does not exist"),
+            Lookup::Dir => refuse(ErrorKind::InvalidArgument, "is a directory"),
+            Lookup::File | Lookup::Unknown => Ok(()),
+        }
+    }
+
+    /// The rootfs directory and the targets mounted into it at start (relative paths), when
+    /// nothing else may change what the container sees (a hook or an fstab file).
+    fn visible_rootfs(&self) -> Option<(PathBuf, Vec<PathBuf>)> {
+        let item = |key: &str| self.config_item(key).ok();
+        for key in [
+            "lxc.mount.fstab",
+            "lxc.hook.pre-start",
+            "lxc.hook.pre-mount",
+            "lxc.hook.mount",
+            "lxc.hook.autodev",
+            "lxc.hook.start",
+        ] {
+            if !item(key)?.trim().is_empty() {
+                return None;
+            }
+        }
+        let path = item("lxc.rootfs.path")?;
+        let path = path
+            .strip_prefix("dir:")
+            .or_else(|| path.strip_prefix("btrfs:"))
+            .unwrap_or(&path);
+        let rootfs = PathBuf::from(path);
+        if !rootfs.is_absolute() || !rootfs.is_dir() {
+            return None;
+        }
+        // liblxc mounts these itself (lxc.mount.auto, lxc.autodev).
+        let mut mounts: Vec<PathBuf> = ["proc", "sys", "dev"].map(PathBuf::from).to_vec();
+        for entry in item("lxc.mount.entry")?.lines() {
+            // `source target type options …`; an absolute target may name the rootfs first.
+            let target = entry.split_whitespace().nth(1)?;
+            let target = Path::new(target);
+            let target = target.strip_prefix(&rootfs).unwrap_or(target);
+            mounts.push(normalized(target));
+        }
+        Some((rootfs, mounts))
+    }
+}
+
+/// What a path names inside a rootfs.
+#[derive(Debug, PartialEq, Eq)]
+enum Lookup {
+    File,
+    Dir,
+    Missing,
+    /// A mount, a loop of links, or an error: cannot tell.
+    Unknown,
+}
+
+/// `path` without `.` and `..` (at the top, `..` stays there), relative.
+fn normalized(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => {
+                out.pop();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Looks `path` up inside `root` as the container will: from its `/`, following symbolic links
+/// inside `root` (never out of it), and giving up on anything under one of `mounts`.
+fn lookup(root: &Path, path: &str, mounts: &[PathBuf]) -> Lookup {
+    let mut todo: Vec<std::ffi::OsString> = Path::new(path)
+        .components()
+        .rev()
+        .filter_map(|c| match c {
+            Component::Normal(n) => Some(n.to_owned()),
+            Component::ParentDir => Some("..".into()),
+            _ => None,
+        })
+        .collect();
+    let mut at = PathBuf::new();
+    let mut links = 0;
+    while let Some(name) = todo.pop() {
+        if name == ".." {
+            at.pop();
+            continue;
+        }
+        let next = at.join(&name);
+        if mounts.iter().any(|m| next.starts_with(m)) {
+            return Lookup::Unknown;
+        }
+        let meta = match fs::symlink_metadata(root.join(&next)) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Lookup::Missing,
+            Err(_) => return Lookup::Unknown,
+        };
+        if meta.file_type().is_symlink() {
+            links += 1;
+            let Ok(target) = fs::read_link(root.join(&next)) else {
+                return Lookup::Unknown;
+            };
+            if links > 40 {
+                return Lookup::Unknown;
+            }
+            if target.is_absolute() {
+                at = PathBuf::new();
+            }
+            todo.extend(target.components().rev().filter_map(|c| match c {
+                Component::Normal(n) => Some(n.to_owned()),
+                Component::ParentDir => Some("..".into()),
+                _ => None,
+            }));
+            continue;
+        }
+        if !todo.is_empty() && !meta.is_dir() {
+            // A file where a directory should be (ENOTDIR).
+            return Lookup::Missing;
+        }
+        at = next;
+    }
+    match fs::metadata(root.join(&at)) {
+        Ok(m) if m.is_dir() => Lookup::Dir,
+        Ok(_) => Lookup::File,
+        Err(_) => Lookup::Unknown,
     }
 }
 
@@ -175,6 +336,7 @@ fn unescape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::symlink;
 
     const MOUNTS: &str = "31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
 32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw,relatime shared:9 - cgroup cgroup rw,cpu,cpuacct
@@ -201,5 +363,52 @@ mod tests {
             Some(PathBuf::from("/sys/fs/cgroup/my dir/x"))
         );
         assert_eq!(mount_of(MOUNTS, &set(&["memory"]), "/"), None);
+    }
+
+    #[test]
+    fn lookup_follows_links_inside_the_root_and_stops_at_mounts() {
+        let root = std::env::temp_dir().join(format!("lxc-rs-lookup-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::create_dir_all(root.join("usr/lib")).unwrap();
+        std::fs::write(root.join("bin/busybox"), b"").unwrap();
+        symlink("busybox", root.join("bin/sh")).unwrap();
+        // Absolute links and `..` resolve inside the root, never on the host.
+        symlink("/bin/busybox", root.join("bin/abs")).unwrap();
+        symlink("../../../../../../bin/busybox", root.join("bin/up")).unwrap();
+        symlink("/etc/passwd", root.join("bin/host")).unwrap();
+        symlink("loop", root.join("bin/loop")).unwrap();
+        symlink("/usr/lib/tool", root.join("bin/tool")).unwrap();
+        let mounts = vec![normalized(Path::new("usr/lib")), PathBuf::from("proc")];
+        let l = |p: &str| lookup(&root, p, &mounts);
+        assert_eq!(l("/bin/busybox"), Lookup::File);
+        assert_eq!(l("/bin/sh"), Lookup::File);
+        assert_eq!(l("/bin/abs"), Lookup::File);
+        assert_eq!(l("/bin/up"), Lookup::File);
+        assert_eq!(l("/../../bin/sh"), Lookup::File);
+        assert_eq!(l("/bin"), Lookup::Dir);
+        assert_eq!(
+            l("/bin/host"),
+            Lookup::Missing,
+            "a link must not reach the host"
+        );
+        assert_eq!(l("/nonexistent/program"), Lookup::Missing);
+        assert_eq!(l("/bin/busybox/x"), Lookup::Missing);
+        assert_eq!(l("/bin/loop"), Lookup::Unknown);
+        // Under a mount target, through a link or not: what is there comes from the mount.
+        assert_eq!(l("/usr/lib/tool"), Lookup::Unknown);
+        assert_eq!(l("/bin/tool"), Lookup::Unknown);
+        assert_eq!(l("/proc/self/exe"), Lookup::Unknown);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn mount_targets_are_relative_and_clean() {
+        assert_eq!(
+            normalized(Path::new("/usr/./lib/")),
+            PathBuf::from("usr/lib")
+        );
+        assert_eq!(normalized(Path::new("../x/../y")), PathBuf::from("y"));
+        assert_eq!(normalized(Path::new("/")), PathBuf::new());
     }
 }
