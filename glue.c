@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -334,6 +335,15 @@ bool lxcrs_glue_has_config(struct lxc_container *c)
 }
 
 /*
+ * The configuration itself, as an opaque pointer: lxc-rs gives each configuration its own log
+ * (lxc-core/src/logcap.rs) and notices a new one by the pointer.
+ */
+void *lxcrs_glue_conf(struct lxc_container *c)
+{
+	return c ? (void *)c->lxc_conf : NULL;
+}
+
+/*
  * struct migrate_opts is append-only and versioned by the size passed with it: allocate it here,
  * zero-filled at the installed header's size (written to *size), with every field set. Strings are
  * borrowed from the caller, who keeps them alive until the struct is freed.
@@ -410,13 +420,30 @@ uint64_t lxcrs_glue_migrate_feature(int i)
  * lock at that instant, the child waits for it forever and so does the caller. fork() runs the
  * handlers (glibc resets its stdio and malloc locks, liblxc takes its own process lock around it),
  * and the forked child has one thread, so liblxc's own clone() from there is safe. The child sends
- * the member's result and errno through a pipe and exits; liblxc's log descriptor is shared, so its
- * ERROR lines still reach the caller's log capture.
+ * the member's result and errno through a pipe and exits; its log lines reach the caller through the
+ * memfd set with lxcrs_glue_set_child_log (or through liblxc's own log descriptors).
  */
 struct lxcrs_child_result {
 	long long value;
 	int err;
 };
+
+/*
+ * Where the next child logs, set by the caller around one IN_CHILD call (-1: as the caller does).
+ *
+ * liblxc writes a line to the log descriptor of the thread's current configuration when that has
+ * one. The members that run in a child free that configuration and load a new one midway (create,
+ * snapshot_restore) while the thread still points at the freed one, so liblxc would read the
+ * descriptor from freed memory and write to whatever that number is by then. A child logging to a
+ * process-wide file (lxc_log_init with a file) never reads it: its lines, and its stderr (liblxc's
+ * echo of them, and a template's own messages), go to the memfd the caller passed.
+ */
+static __thread int child_log_fd = -1;
+
+void lxcrs_glue_set_child_log(int fd)
+{
+	child_log_fd = fd;
+}
 
 /* Forks. Returns 0 in the child, the child's pid in the parent, -1 (errno set) on failure. */
 pid_t lxcrs_glue_child_begin(int fds[2])
@@ -426,6 +453,20 @@ pid_t lxcrs_glue_child_begin(int fds[2])
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return -1;
 	pid = fork();
+	if (pid == 0 && child_log_fd >= 0) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", child_log_fd);
+		if (lxcrs_glue_log_init(NULL, NULL, path, "ERROR", NULL, true) == 0) {
+			/* Appending, like liblxc's own descriptor, so neither overwrites the other. */
+			int e = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+			if (e >= 0) {
+				dup2(e, STDERR_FILENO);
+				close(e);
+			}
+		}
+	}
 	if (pid < 0) {
 		int e = errno;
 		close(fds[0]);

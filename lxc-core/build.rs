@@ -308,6 +308,8 @@ fn rs_meta(meta: &mut String, m: &Member, present: bool) {
     let needs_config = table::NEEDS_CONFIG.contains(&m.name);
     let running_first = table::RUNNING_FIRST.contains(&m.name);
     let loaded_first = table::LOADED_FIRST.contains(&m.name);
+    let makes_config = table::MAKES_CONFIG.contains(&m.name);
+    let in_child = present && table::IN_CHILD.contains(&m.name);
     let silent = match table::SILENT.iter().find(|(n, _, _)| *n == m.name) {
         Some((_, kind, why)) => format!("Some((crate::ErrorKind::{kind}, {why:?}))"),
         None => "None".into(),
@@ -318,7 +320,7 @@ fn rs_meta(meta: &mut String, m: &Member, present: bool) {
         .any(|a| matches!(a.class, table::Class::Timeout | table::Class::WaitTimeout));
     writeln!(
         meta,
-        "#[allow(non_upper_case_globals)]\n#[doc = \"`{name}`\"]\npub const {name}: Member = Member {{ name: {name:?}, since: Version::new({ma}, {mi}, {pa}), api_ext: {ext}, guarded: {guarded}, in_header: {present}, needs: Needs::{needs}, timed: {timed}, needs_config: {needs_config}, running_first: {running_first}, loaded_first: {loaded_first}, silent: {silent}, fails: {fails:?} }};",
+        "#[allow(non_upper_case_globals)]\n#[doc = \"`{name}`\"]\npub const {name}: Member = Member {{ name: {name:?}, since: Version::new({ma}, {mi}, {pa}), api_ext: {ext}, guarded: {guarded}, in_header: {present}, needs: Needs::{needs}, timed: {timed}, needs_config: {needs_config}, running_first: {running_first}, loaded_first: {loaded_first}, makes_config: {makes_config}, in_child: {in_child}, silent: {silent}, fails: {fails:?} }};",
         name = m.name,
         fails = m.fails,
     )

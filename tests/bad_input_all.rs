@@ -3974,11 +3974,6 @@ fn queries_without_a_configuration_or_a_key_are_explained() {
 }
 
 #[test]
-#[ignore = "BUG: a failure's reason (and so its kind) depends on other threads' calls: liblxc log \
-            lines that name no container (listing a missing lxcpath, create's storage errors) \
-            are quoted as the reason (set_config_item(lxc.tty.max, abc) reads `NotFound: … \
-            opendir on lxcpath`), and another thread's failure can consume this call's own lines \
-            (the reason becomes `liblxc logged no reason`)"]
 fn reasons_do_not_depend_on_other_threads() {
     let lx = lxcpath!();
     let c = lx.busybox("quiet");
@@ -4703,9 +4698,6 @@ fn a_failed_create_does_not_delete_the_callers_directory() {
 }
 
 #[test]
-#[ignore = "BUG: start_with(true, [\"/nonexistent/program\"]) returns Ok(()): liblxc's init runs, \
-            then cannot run the program and the container stops; start_with(false, …) of the same \
-            program is an error"]
 fn starting_a_missing_program_under_init_fails() {
     let lx = lxcpath!();
     let c = lx.busybox("ui");

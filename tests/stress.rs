@@ -1079,17 +1079,12 @@ fn freeze_right_after_start_returns() {
     drop(lx);
 }
 
-/// Error reasons under concurrency: lxc-rs takes the reason of a failure from the ERROR lines liblxc
-/// logged *about that container* since the call started, process-wide. Two threads failing calls
-/// on the same container at once therefore get each other's lines. Here one thread's `start()`
+/// Error reasons under concurrency: two threads failing calls on the same container at once, each
+/// through its own handle, must not get each other's liblxc log lines. Here one thread's `start()`
 /// fails (already running: liblxc logs "Address already in use - Failed to create command socket")
 /// while another's `destroy()` fails (running): a destroy error must not explain itself with the
-/// start's command socket. Right behaviour: a reason only holds lines of its own call (or none).
+/// start's command socket. A reason only holds lines of its own call (or none).
 #[test]
-#[ignore = "BUG: an Error's reason can hold another thread's liblxc log lines: the log capture \
-            (lxc-core/src/logcap.rs) picks lines by container name and time window, so a destroy() \
-            failing concurrently with a start() on the same container reports the start's \
-            'Failed to create command socket' as its reason (seen in stress (b) for init_pid too)"]
 fn error_reasons_are_not_borrowed_from_concurrent_calls() {
     let _serial = serial();
     let lx = Arc::new(lxcpath!());

@@ -123,6 +123,10 @@ unsafe extern "C" {
     ) -> c_int;
     /// Whether the container object has a configuration loaded (`c->lxc_conf`).
     pub fn lxcrs_glue_has_config(c: *mut LxcContainer) -> bool;
+    /// Where the next forked child of an `IN_CHILD` member logs (a memfd; -1: as the caller does).
+    pub fn lxcrs_glue_set_child_log(fd: c_int);
+    /// The container object's configuration (`c->lxc_conf`), as an opaque pointer; null for none.
+    pub fn lxcrs_glue_conf(c: *mut LxcContainer) -> *mut core::ffi::c_void;
     /// liblxc's `freeze` (or `unfreeze`) in a forked child killed after `timeout_ms`: 1 done,
     /// 0 failed, -1 with errno `ETIMEDOUT` when killed.
     pub fn lxcrs_glue_freezer_bounded(

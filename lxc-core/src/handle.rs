@@ -1,6 +1,6 @@
 //! One counted reference to a liblxc container object.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::ffi::CStr;
 use std::ptr::NonNull;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -25,8 +25,8 @@ pub struct Handle {
     ptr: NonNull<LxcContainer>,
     name: Box<str>,
     shared: OnceCell<Arc<Mutex<()>>>,
-    /// Where this handle next reads liblxc's log for the reason of a failure.
-    log_from: Cell<u64>,
+    /// Where liblxc logs about this C object (shared with the clones).
+    log: Arc<crate::logcap::Slot>,
 }
 
 // SAFETY: the C object is heap-allocated by liblxc and not tied to the thread that created it
@@ -64,7 +64,7 @@ impl Handle {
             ptr,
             name: name.into_boxed_str(),
             shared: OnceCell::new(),
-            log_from: Cell::new(crate::logcap::position()),
+            log: Arc::new(crate::logcap::Slot::new()),
         })
     }
 
@@ -110,16 +110,29 @@ impl Handle {
             ptr: self.ptr,
             name: self.name.clone(),
             shared,
-            log_from: Cell::new(self.log_from.get()),
+            log: self.log.clone(),
         })
     }
 
-    /// What liblxc logged about this container since this handle last looked, if anything.
-    pub(crate) fn log_reason(&self, member: &str, started_ms: i64) -> Option<String> {
-        let mut from = self.log_from.get();
-        let r = crate::logcap::reason(&self.name, member, &mut from, started_ms);
-        self.log_from.set(from);
-        r
+    /// What liblxc logged about a failed call on this object that started at `started_ns`.
+    pub(crate) fn log_reason(&self, member: &str, started_ns: i64) -> Option<String> {
+        self.log.reason(&self.name, member, started_ns)
+    }
+
+    /// Before a call: gives a configuration this object has not logged for yet a log of its own.
+    /// Must run with the clone lock held.
+    #[inline(always)]
+    pub(crate) fn sync_log(&self) {
+        // SAFETY: the pointer is this handle's live container, and the caller holds the clone lock
+        // (or there are no clones), so no other thread calls into the object meanwhile.
+        unsafe { self.log.sync(self.ptr.as_ptr()) }
+    }
+
+    /// Before a call that would give this object a blank configuration: gives it one now, with
+    /// its own log. Must run with the clone lock held.
+    pub(crate) fn blank_config_with_log(&self) {
+        // SAFETY: as in `sync_log`.
+        unsafe { self.log.blank_config(self.ptr.as_ptr()) }
     }
 
     /// Serialises calls with the clones of this handle; `None` (no cost) when it was never cloned.

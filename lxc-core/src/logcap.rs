@@ -1,54 +1,61 @@
 //! Why a call failed, in liblxc's own words.
 //!
 //! liblxc never fills `error_string`; it logs the reason instead, and by default the log goes nowhere.
-//! So, the first time a container is opened, lxc-rs sets up liblxc's process-wide log at level ERROR
-//! into an in-memory file (`memfd`), without writing to stderr. When a call on a container fails, the
-//! ERROR lines liblxc wrote about that container since that handle last looked become the reason of
-//! the [`Error`](crate::Error): lines logged by that container since the call started (liblxc stamps
-//! them to the millisecond, so an ERROR line that an earlier, successful call on the same container
-//! logged in the same millisecond or the one before can show up too), and not already used to
-//! explain another failure. Successful calls pay one clock read; the log is read only on failure.
+//! liblxc writes a line to the log descriptor of the configuration the calling thread is working on
+//! (`lxc.log.file`, kept per container object) and only falls back to its process-wide log when there
+//! is none. So lxc-rs gives each container object a log of its own: the first time a call finds a
+//! configuration it has not seen, it points that configuration's log at a new in-memory file (a
+//! `memfd`, through `lxc.log.file`, whose line it then removes again so the configuration text and
+//! `save_config` stay as they were). liblxc opens its own descriptor on the memfd; lxc-rs keeps none
+//! and reopens it through `/proc/self/fd` when a call fails, checking it is still the same file.
 //!
-//! Once its log is set up, liblxc 5.0 also echoes each ERROR line to stderr (it ignores `quiet` for
-//! that; the `lxc-*` tools behave the same), so a failing call prints liblxc's reason there too.
+//! Only calls on that object (and the processes liblxc forks for them, such as the monitor of a
+//! daemonized start) write there, so another thread's calls, on another container or on another
+//! object for the same container, never explain this one's failure. Clones made by `try_clone`
+//! share the object and the log, and their calls are serialised. A failure takes the ERROR lines
+//! written since the last failure explained, and of those only the lines stamped after the call
+//! started (see [`within`]), so the lines of an earlier successful call are left out too. Successful
+//! calls pay one pointer comparison; the log is read only on failure.
 //!
-//! `lxc::log::init` replaces this set-up with the caller's (and reasons are then read from the
-//! caller's log file, when it has one). `LXC_RS_LOG_CAPTURE=0` in the environment turns capture off.
+//! Members that run in a forked child (`IN_CHILD` in the API table: create, snapshot, clone, …)
+//! log there to a memfd of the call's instead, together with the child's stderr (a template's
+//! messages): the child sets up a process-wide log file of its own (see glue.c for why).
+//!
+//! The process-wide log is set up with no file (`"none"`), at level ERROR, quiet: nothing goes to
+//! stderr. Lines liblxc logs with no configuration at hand (free functions, an object that holds
+//! none) go nowhere; members that would make a blank configuration first get it from lxc-rs
+//! beforehand, with its log (`MAKES_CONFIG`). A container whose configuration names its own `lxc.log.file` keeps it, and failures are
+//! explained from that file (lines naming that container). [`lxc::log::init`] with a file moves every
+//! line to that file (liblxc then ignores the per-container descriptors), and failures are explained
+//! from it, by container name. `LXC_RS_LOG_CAPTURE=0` in the environment turns capture off.
+//!
+//! [`lxc::log::init`]: ../lxc/log/fn.init.html
 
-use std::collections::HashMap;
-use std::ffi::CString;
+use std::ffi::{c_void, CStr, CString};
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::path::Path;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 use std::sync::Mutex;
 
-use crate::ffi;
+use crate::ffi::{self, LxcContainer};
 
-/// Past this size the in-memory log is emptied when read.
-const MAX_LOG: u64 = 4 << 20;
+/// Past this size a container's in-memory log is emptied when read.
+const MAX_LOG: u64 = 1 << 20;
 
-struct Source {
-    file: File,
-    ours: bool,
-    /// Where reading starts for every container (the end of the file when the caller's file was
-    /// taken over).
-    consumed: u64,
-    /// Per container: the end of the last stretch of log that explained one of its failures. Later
-    /// failures of that container start after it, so one failure's lines never explain another's,
-    /// while a failure of another container, in another thread, cannot hide them.
-    used: HashMap<Box<str>, u64>,
-}
+/// Capture is off (`LXC_RS_LOG_CAPTURE=0`, or liblxc refused the set-up).
+const OFF: u8 = 0;
+/// Each container object logs to its own memfd.
+const PER_OBJECT: u8 = 1;
+/// The caller's `lxc::log::init` put every line into their file.
+const CALLERS_FILE: u8 = 2;
 
-/// Containers tracked in `Source::used` before it is folded into `consumed`.
-const MAX_USED: usize = 1024;
-
-static SOURCE: Mutex<Option<Source>> = Mutex::new(None);
+static MODE: AtomicU8 = AtomicU8::new(OFF);
 static INIT: std::sync::Once = std::sync::Once::new();
-
-fn source() -> std::sync::MutexGuard<'static, Option<Source>> {
-    SOURCE.lock().unwrap_or_else(|p| p.into_inner())
-}
+/// The caller's log file, in `CALLERS_FILE` mode.
+static CALLERS: Mutex<Option<PathBuf>> = Mutex::new(None);
 
 /// Sets up capture once per process (no cost after the first call).
 #[inline]
@@ -60,120 +67,338 @@ fn init_capture() {
     if std::env::var_os("LXC_RS_LOG_CAPTURE").is_some_and(|v| v == "0") {
         return;
     }
-    // SAFETY: memfd_create with a static name and CLOEXEC; a negative result is handled.
-    let fd = unsafe { libc::memfd_create(c"lxc-rs-log".as_ptr(), libc::MFD_CLOEXEC) };
-    if fd < 0 {
-        return;
-    }
-    // SAFETY: fd is a new descriptor we own.
-    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
-    let path = CString::new(format!("/proc/self/fd/{fd}")).expect("no NUL in a path we format");
-    // SAFETY: every pointer is null or a live C string for the call; liblxc opens the path itself.
+    // SAFETY: every pointer is null or a static C string; with the file "none" liblxc sets the level
+    // and returns before it opens anything or adds its stderr appender.
     let r = unsafe {
         ffi::lxcrs_glue_log_init(
             std::ptr::null(),
             std::ptr::null(),
-            path.as_ptr(),
+            c"none".as_ptr(),
             c"ERROR".as_ptr(),
             std::ptr::null(),
             true,
         )
     };
     if r == 0 {
-        *source() = Some(Source {
-            file: File::from(owned),
-            ours: true,
-            consumed: 0,
-            used: HashMap::new(),
-        });
+        MODE.store(PER_OBJECT, Ordering::Release);
     }
 }
 
-/// The current end of the log, where a new handle starts looking.
-pub(crate) fn position() -> u64 {
-    ensure();
-    let mut g = source();
-    g.as_mut()
-        .and_then(|s| s.file.seek(SeekFrom::End(0)).ok())
-        .unwrap_or(0)
-}
-
-/// Before the caller sets up liblxc's log. If lxc-rs has not set up its own yet, it never will;
-/// if it has, it is closed, unless the caller asks for a level other than ERROR, which liblxc would
-/// ignore (it applies a level only at its first set-up): then `Err`.
+/// Before the caller sets up liblxc's log. If lxc-rs has not set up its own yet, it never will. If
+/// it has, liblxc has applied level ERROR and ignores any other: then `Err`.
 pub(crate) fn before_user_init(level_is_error: bool) -> Result<(), ()> {
     let mut was_first = false;
     INIT.call_once(|| was_first = true);
-    if was_first {
-        return Ok(());
+    if was_first || MODE.load(Ordering::Acquire) == OFF || level_is_error {
+        Ok(())
+    } else {
+        Err(())
     }
-    let ours = source().as_ref().is_some_and(|s| s.ours);
-    if ours {
-        if !level_is_error {
-            return Err(());
-        }
-        // SAFETY: lxc_log_close takes no argument; the caller's lxc_log_init opens their log next.
-        unsafe { ffi::lxcrs_v1_lxc_log_close() };
-    }
-    Ok(())
 }
 
-/// After the caller set up liblxc's log: read reasons from their file, if any.
-pub(crate) fn use_callers_file(file: Option<&Path>) {
-    let src = file.and_then(|f| File::open(f).ok()).map(|mut file| {
-        let consumed = file.seek(SeekFrom::End(0)).unwrap_or(0);
-        Source {
-            file,
-            ours: false,
-            consumed,
-            used: HashMap::new(),
-        }
-    });
-    *source() = src;
+/// After the caller set up liblxc's log: with a file, liblxc writes every line there and no longer
+/// to the per-container descriptors, so reasons come from that file.
+pub(crate) fn use_callers_file(file: Option<&std::path::Path>) {
+    let Some(file) = file.filter(|f| f.as_os_str() != "none") else {
+        return;
+    };
+    *CALLERS.lock().unwrap_or_else(|p| p.into_inner()) = Some(file.to_path_buf());
+    MODE.store(CALLERS_FILE, Ordering::Release);
 }
 
-/// The messages of the ERROR lines about `container`, logged since the call started (`started_ms`;
-/// lines of an earlier call in the same second cannot always be told apart: liblxc 5.0.2 prints the
-/// leading three digits of an unpadded nanosecond count as the milliseconds, so 10 ms reads `.101`) and after both `*from` and the last stretch that explained a failure.
-/// Moves `*from` to the end. `None` when there are none.
-pub(crate) fn reason(
-    container: &str,
-    member: &str,
-    from: &mut u64,
-    started_ms: i64,
-) -> Option<String> {
-    let mut g = source();
-    let s = g.as_mut()?;
-    let end = s.file.seek(SeekFrom::End(0)).ok()?;
-    let used = s.used.get(container).copied().unwrap_or(0);
-    let start = (*from).max(s.consumed).max(used);
-    let start = if start > end { 0 } else { start };
-    s.file.seek(SeekFrom::Start(start)).ok()?;
+/// Where one container object's log lines are, for the handles of that object.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    /// The configuration (`c->lxc_conf`) the sink was set up for; null for none.
+    conf: AtomicPtr<c_void>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    sink: Option<Sink>,
+    /// Where the next failure starts reading.
+    from: u64,
+}
+
+#[derive(Debug)]
+enum Sink {
+    /// The memfd behind liblxc's descriptor `fd` of this configuration.
+    Memfd { fd: RawFd, dev: u64, ino: u64 },
+    /// The configuration's own `lxc.log.file`: lines naming the container.
+    File(PathBuf),
+}
+
+impl Slot {
+    pub(crate) fn new() -> Slot {
+        ensure();
+        let from = match MODE.load(Ordering::Acquire) {
+            CALLERS_FILE => callers_file()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| m.len()),
+            _ => 0,
+        };
+        Slot {
+            conf: AtomicPtr::new(std::ptr::null_mut()),
+            inner: Mutex::new(Inner { sink: None, from }),
+        }
+    }
+
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Before a call on `c`: sets up the log of a configuration not seen before. One C call that
+    /// reads a pointer when nothing changed.
+    ///
+    /// # Safety
+    ///
+    /// `c` is the live container of the handle that owns this slot, and no other thread calls into
+    /// it meanwhile (the handle is not `Sync`; clones hold their shared lock).
+    #[inline(always)]
+    pub(crate) unsafe fn sync(&self, c: *mut LxcContainer) {
+        // SAFETY: c is live (the caller's contract); the glue only reads the configuration pointer.
+        let conf = unsafe { ffi::lxcrs_glue_conf(c) };
+        if conf != self.conf.load(Ordering::Relaxed) {
+            // SAFETY: as promised by the caller.
+            unsafe { self.resync(c, conf) };
+        }
+    }
+
+    /// Gives an object that holds no configuration a blank one (`set_config_item` makes it, as
+    /// `load_config` or `set_config_item` would) whose log is this slot's.
+    ///
+    /// # Safety
+    ///
+    /// As [`Slot::sync`].
+    pub(crate) unsafe fn blank_config(&self, c: *mut LxcContainer) {
+        // SAFETY: as promised by the caller.
+        if MODE.load(Ordering::Acquire) != PER_OBJECT
+            || !unsafe { ffi::lxcrs_glue_conf(c) }.is_null()
+        {
+            return;
+        }
+        // SAFETY: as promised by the caller.
+        let sink = unsafe { install(c) };
+        // SAFETY: as above.
+        let conf = unsafe { ffi::lxcrs_glue_conf(c) };
+        self.conf.store(conf, Ordering::Relaxed);
+        let mut inner = self.inner();
+        inner.sink = sink;
+        inner.from = 0;
+    }
+
+    /// # Safety
+    ///
+    /// As [`Slot::sync`].
+    #[cold]
+    #[inline(never)]
+    unsafe fn resync(&self, c: *mut LxcContainer, conf: *mut c_void) {
+        self.conf.store(conf, Ordering::Relaxed);
+        let mut inner = self.inner();
+        // liblxc's descriptor of the old configuration is liblxc's to close.
+        inner.sink = None;
+        inner.from = 0;
+        if conf.is_null() || MODE.load(Ordering::Acquire) != PER_OBJECT {
+            return;
+        }
+        // SAFETY: as promised by the caller.
+        inner.sink = unsafe { own_log_file(c) }.or_else(|| unsafe { install(c) });
+        if let Some(Sink::File(p)) = &inner.sink {
+            inner.from = std::fs::metadata(p).map_or(0, |m| m.len());
+        }
+    }
+
+    /// The messages of the ERROR lines this object's log got since the last failure it explained
+    /// and that may have been written after `started_ns` (see [`within`]); `None` when there are
+    /// none.
+    pub(crate) fn reason(&self, container: &str, member: &str, started_ns: i64) -> Option<String> {
+        let mut inner = self.inner();
+        let (mut file, name) = match MODE.load(Ordering::Acquire) {
+            PER_OBJECT => match &inner.sink {
+                Some(Sink::Memfd { fd, dev, ino }) => match reopen(*fd, *dev, *ino) {
+                    Some(f) => (f, None),
+                    None => {
+                        // liblxc closed it (a new `lxc.log.file`): look again at the next call.
+                        self.conf.store(std::ptr::null_mut(), Ordering::Relaxed);
+                        return None;
+                    }
+                },
+                Some(Sink::File(p)) => (File::open(p).ok()?, Some(container)),
+                None => return None,
+            },
+            CALLERS_FILE => (File::open(callers_file()?).ok()?, Some(container)),
+            _ => return None,
+        };
+        let ended_ns = now_ns();
+        let end = file.seek(SeekFrom::End(0)).ok()?;
+        let start = if inner.from > end { 0 } else { inner.from };
+        file.seek(SeekFrom::Start(start)).ok()?;
+        let mut text = Vec::new();
+        (&file).take(end - start).read_to_end(&mut text).ok()?;
+        inner.from = end;
+        if matches!(inner.sink, Some(Sink::Memfd { .. })) && end > MAX_LOG {
+            // liblxc appends (O_APPEND), so it goes on writing at the new end.
+            if file.set_len(0).is_ok() {
+                inner.from = 0;
+            }
+        }
+        messages(
+            &String::from_utf8_lossy(&text),
+            name,
+            member,
+            started_ns,
+            ended_ns,
+        )
+    }
+}
+
+/// A new in-memory file for the log (and stderr) of one forked child of an `IN_CHILD` member, in
+/// the per-object mode; `None` otherwise.
+pub(crate) fn child_log() -> Option<File> {
+    if MODE.load(Ordering::Acquire) != PER_OBJECT {
+        return None;
+    }
+    // SAFETY: a static name; a negative result is handled. The forked child keeps the descriptor
+    // (fork does, CLOEXEC or not); what it runs sees only its copies (liblxc's log descriptor,
+    // and fd 2).
+    let raw = unsafe { libc::memfd_create(c"lxc-rs-child-log".as_ptr(), libc::MFD_CLOEXEC) };
+    // SAFETY: raw is a new descriptor we own.
+    (raw >= 0).then(|| File::from(unsafe { OwnedFd::from_raw_fd(raw) }))
+}
+
+/// The messages of the ERROR lines in a child's log (see [`child_log`]) stamped within the call,
+/// then the last lines the child's programs (a template) wrote to stderr.
+pub(crate) fn child_reason(file: &File, member: &str, started_ns: i64) -> Option<String> {
+    let ended_ns = now_ns();
     let mut text = Vec::new();
-    (&s.file).take(end - start).read_to_end(&mut text).ok()?;
-    *from = end;
-    // liblxc truncates its stamps to the millisecond: allow one.
-    let found = messages(
-        &String::from_utf8_lossy(&text),
-        container,
-        member,
-        started_ms - 1,
-    );
-    if found.is_some() {
-        if s.used.len() >= MAX_USED {
-            s.used.clear();
-            s.consumed = end;
+    let mut file = file;
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.take(MAX_LOG).read_to_end(&mut text).ok()?;
+    let text = String::from_utf8_lossy(&text);
+    let logged = messages(&text, None, member, started_ns, ended_ns);
+    // Neither a log line nor liblxc's echo of one (`lxc: …`) to stderr.
+    let said: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("lxc ") && !l.starts_with("lxc: "))
+        .collect();
+    let said = (!said.is_empty()).then(|| {
+        let tail = &said[said.len().saturating_sub(3)..];
+        format!("stderr: {}", tail.join(" | "))
+    });
+    match (logged, said) {
+        (Some(l), Some(s)) => Some(format!("{l}; {s}")),
+        (l, s) => l.or(s),
+    }
+}
+
+fn callers_file() -> Option<PathBuf> {
+    CALLERS.lock().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// Nanoseconds since the epoch, on the clock liblxc stamps its lines with.
+#[inline(always)]
+pub(crate) fn now_ns() -> i64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+    ts.tv_sec * 1_000_000_000 + ts.tv_nsec
+}
+
+/// The configuration's own `lxc.log.file`, if it names one.
+///
+/// # Safety
+///
+/// As [`Slot::sync`].
+unsafe fn own_log_file(c: *mut LxcContainer) -> Option<Sink> {
+    let mut buf = [0u8; 4096];
+    // SAFETY: c is live; the buffer is writable for its length, which liblxc does not exceed.
+    let n = unsafe {
+        ffi::lxcrs_v1_get_config_item(
+            c,
+            c"lxc.log.file".as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len() as i32,
+        )
+    };
+    if n <= 0 || n as usize >= buf.len() {
+        return None;
+    }
+    let path = CStr::from_bytes_until_nul(&buf).ok()?;
+    use std::os::unix::ffi::OsStrExt;
+    Some(Sink::File(PathBuf::from(std::ffi::OsStr::from_bytes(
+        path.to_bytes(),
+    ))))
+}
+
+/// Points the configuration's log at a new memfd and finds the descriptor liblxc opened on it.
+///
+/// # Safety
+///
+/// As [`Slot::sync`].
+unsafe fn install(c: *mut LxcContainer) -> Option<Sink> {
+    // SAFETY: a static name and CLOEXEC; a negative result is handled.
+    let raw = unsafe { libc::memfd_create(c"lxc-rs-log".as_ptr(), libc::MFD_CLOEXEC) };
+    if raw < 0 {
+        return None;
+    }
+    // SAFETY: raw is a new descriptor we own; it is closed when `ours` drops.
+    let ours = File::from(unsafe { OwnedFd::from_raw_fd(raw) });
+    let meta = ours.metadata().ok()?;
+    let (dev, ino) = (meta.dev(), meta.ino());
+    // liblxc opens the lowest free descriptor: note which one that is now.
+    // SAFETY: F_DUPFD_CLOEXEC on our own descriptor; the copy is closed at once.
+    let predicted = unsafe { libc::fcntl(raw, libc::F_DUPFD_CLOEXEC, 0) };
+    if predicted >= 0 {
+        // SAFETY: predicted is the copy made just above.
+        unsafe { libc::close(predicted) };
+    }
+    let path = CString::new(format!("/proc/self/fd/{raw}")).ok()?;
+    // SAFETY: c is live; key and value are C strings that live for the call. liblxc closes the
+    // configuration's previous log descriptor, if any, and opens the path (O_APPEND, O_CLOEXEC).
+    if !unsafe { ffi::lxcrs_v1_set_config_item(c, c"lxc.log.file".as_ptr(), path.as_ptr()) } {
+        return None;
+    }
+    // Removes the line the set added to the configuration text (so `save_config` and
+    // `get_config_item` do not show it); liblxc keeps the descriptor open.
+    // SAFETY: as above.
+    unsafe { ffi::lxcrs_v1_clear_config_item(c, c"lxc.log.file".as_ptr()) };
+    let is_it = |fd: RawFd| {
+        if fd == raw {
+            return false;
         }
-        s.used.insert(container.into(), end);
-    }
-    if s.ours && end > MAX_LOG {
-        // SAFETY: ftruncate on our own memfd; liblxc appends (O_APPEND), so it writes at the new end.
-        unsafe { libc::ftruncate(std::os::fd::AsRawFd::as_raw_fd(&s.file), 0) };
-        *from = 0;
-        s.consumed = 0;
-        s.used.clear();
-    }
-    found
+        // SAFETY: all-zero bytes are a valid `struct stat`.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat writes into the stat we own; a closed descriptor fails.
+        let ok = unsafe { libc::fstat(fd, &mut st) } == 0;
+        ok && st.st_dev == dev && st.st_ino == ino
+    };
+    let fd = if predicted >= 0 && is_it(predicted) {
+        predicted
+    } else {
+        // Another thread opened a descriptor meanwhile: look for liblxc's.
+        std::fs::read_dir("/proc/self/fd")
+            .ok()?
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse::<RawFd>().ok())
+            .find(|fd| is_it(*fd))?
+    };
+    Some(Sink::Memfd { fd, dev, ino })
+}
+
+/// Opens the memfd behind liblxc's descriptor `fd` again, if `fd` is still that memfd.
+fn reopen(fd: RawFd, dev: u64, ino: u64) -> Option<File> {
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(format!("/proc/self/fd/{fd}"))
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    (meta.dev() == dev && meta.ino() == ino).then_some(file)
 }
 
 /// ERROR lines liblxc 5.0 logs on every successful call of a member, which explain nothing.
@@ -182,10 +407,15 @@ fn benign(member: &str, msg: &str) -> bool {
     member.starts_with("attach") && msg.ends_with("Unsupported config key \"lxc.seccomp\"")
 }
 
-/// liblxc's UTC timestamp `YYYYMMDDhhmmss.mmm` as ms since the epoch.
-fn timestamp_ms(t: &str) -> Option<i64> {
-    let (date, ms) = t.split_once('.')?;
-    if date.len() != 14 || !date.bytes().all(|b| b.is_ascii_digit()) {
+/// liblxc's UTC timestamp `YYYYMMDDhhmmss.fff` as (seconds since the epoch, `fff`).
+fn timestamp(t: &str) -> Option<(i64, &str)> {
+    let (date, frac) = t.split_once('.')?;
+    if date.len() != 14
+        || !date.bytes().all(|b| b.is_ascii_digit())
+        || frac.is_empty()
+        || frac.len() > 3
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let n = |a: usize, b: usize| date[a..b].parse::<i64>().ok();
@@ -198,30 +428,69 @@ fn timestamp_ms(t: &str) -> Option<i64> {
     let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some(((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms.parse::<i64>().ok()?)
+    Some((((days * 24 + h) * 60 + mi) * 60 + s, frac))
 }
 
-/// Parses `lxc <name> <timestamp> ERROR <category> - <file>:<func>:<line> - <message>` lines; a line
-/// without a name counts for any container (within the time window).
-fn messages(text: &str, container: &str, member: &str, since_ms: i64) -> Option<String> {
+/// Whether a line stamped `secs`.`frac` may have been written between `from_ns` and `to_ns`.
+///
+/// liblxc 5.0 prints the *leading three digits of the unpadded nanosecond count*, not the
+/// milliseconds: 45 ms (45000000 ns) reads `.450`, 4.5 ms `.450` too, 450 ns `.450` as well. So a
+/// stamp stands for a handful of short intervals, one for each length the count may have had, and
+/// the line may be of this call if any of them meets the call's time. A stamp is never earlier than
+/// the time it stands for, which is why the end of the call matters as much as its start.
+fn within(secs: i64, frac: &str, from_ns: i64, to_ns: i64) -> bool {
+    let Ok(lead) = frac.parse::<i64>() else {
+        return true;
+    };
+    let base = secs * 1_000_000_000;
+    if frac.len() < 3 {
+        // Fewer than three digits: the whole count.
+        return (from_ns..=to_ns).contains(&(base + lead));
+    }
+    // A count of 3 to 9 digits that starts with `lead`.
+    let mut width = 1i64;
+    for _ in 3..=9 {
+        let lo = base + lead * width;
+        let hi = lo + width - 1;
+        if hi >= from_ns && lo <= to_ns {
+            return true;
+        }
+        width *= 10;
+    }
+    false
+}
+
+/// Parses `lxc <name> <timestamp> ERROR <category> - <file>:<func>:<line> - <message>` lines,
+/// keeping those of `container` (any, with `None`) stamped within the call.
+fn messages(
+    text: &str,
+    container: Option<&str>,
+    member: &str,
+    from_ns: i64,
+    to_ns: i64,
+) -> Option<String> {
     let mut out: Vec<&str> = Vec::new();
     for line in text.lines() {
         let mut words = line.split_whitespace();
-        let (_prefix, name, ts) = (words.next(), words.next(), words.next());
-        // Some lines (those `create` logs) carry no container name: the timestamp comes second.
-        let (name, ts) = match name.and_then(timestamp_ms) {
-            Some(_) => (Some(container), name),
-            None => (name, ts),
+        let (_prefix, second, third) = (words.next(), words.next(), words.next());
+        // A line logged without a configuration carries no name: the timestamp comes second.
+        let (name, stamp) = match second.and_then(timestamp) {
+            Some(t) => (None, Some(t)),
+            None => (second, third.and_then(timestamp)),
         };
-        if name != Some(container) || ts.and_then(timestamp_ms).is_some_and(|t| t < since_ms) {
+        if container.is_some_and(|c| name != Some(c)) {
             continue;
+        }
+        if let Some((secs, frac)) = stamp {
+            if !within(secs, frac, from_ns, to_ns) {
+                continue;
+            }
         }
         let Some(pos) = line.find(" ERROR ") else {
             continue;
         };
-        let rest = &line[pos..];
         // Skip "ERROR <category> - <file>:<func>:<line> - ".
-        let Some(msg) = rest.splitn(3, " - ").nth(2) else {
+        let Some(msg) = line[pos..].splitn(3, " - ").nth(2) else {
             continue;
         };
         let msg = msg.trim();
@@ -248,7 +517,9 @@ fn messages(text: &str, container: &str, member: &str, since_ms: i64) -> Option<
 
 #[cfg(test)]
 mod tests {
-    use super::messages;
+    use super::{messages, timestamp, within};
+
+    const S: i64 = 1_000_000_000;
 
     #[test]
     fn picks_this_containers_errors_in_order() {
@@ -258,25 +529,54 @@ lxc other 20261121060810.466 ERROR    conf - ../src/lxc/conf.c:x:1 - not ours
 lxc probe 20261121060810.468 ERROR    commands - ../src/lxc/commands.c:lxc_cmd_serve_state_clients:1579 - Connection refused - Failed to serve state clients
 lxc probe 20261121060810.468 ERROR    lxccontainer - ../src/lxc/lxccontainer.c:wait_on_daemonized_start:878 - Received container state \"ABORTING\" instead of \"RUNNING\"
 ";
+        let (secs, _) = timestamp("20261121060810.466").unwrap();
+        let all = (0, i64::MAX);
         assert_eq!(
-            messages(log, "probe", "start", 0).as_deref(),
+            messages(log, Some("probe"), "start", all.0, all.1).as_deref(),
             Some("No such file or directory - Failed to open \"/nonexistent\"; Received container state \"ABORTING\" instead of \"RUNNING\"")
         );
-        assert_eq!(messages(log, "nobody", "start", 0), None);
-        let at = super::timestamp_ms("20261121060810.468").unwrap();
+        assert_eq!(messages(log, Some("nobody"), "start", all.0, all.1), None);
         assert_eq!(
-            messages(log, "probe", "start", at).as_deref(),
+            messages(log, None, "start", all.0, all.1).map(|m| m.matches("; ").count()),
+            Some(2)
+        );
+        assert_eq!(
+            messages(
+                log,
+                Some("probe"),
+                "start",
+                secs * S + 467_000_000,
+                secs * S + 470_000_000
+            )
+            .as_deref(),
             Some("Received container state \"ABORTING\" instead of \"RUNNING\"")
         );
     }
 
     #[test]
-    fn timestamps_are_utc_epoch_ms() {
-        assert_eq!(super::timestamp_ms("19700101000000.000"), Some(0));
-        assert_eq!(
-            super::timestamp_ms("20000301000000.001"),
-            Some(951_868_800_001)
-        );
-        assert_eq!(super::timestamp_ms("2026112106081"), None);
+    fn timestamps_are_utc_epoch_seconds() {
+        assert_eq!(timestamp("19700101000000.000"), Some((0, "000")));
+        assert_eq!(timestamp("20000301000000.001"), Some((951_868_800, "001")));
+        assert_eq!(timestamp("2026112106081"), None);
+        assert_eq!(timestamp("20261121060810.4x6"), None);
+    }
+
+    /// liblxc 5.0.2 stamps 45 ms as `.451` (the leading digits of 45123456 ns).
+    #[test]
+    fn a_stamp_stands_for_every_count_with_those_leading_digits() {
+        // Written at 45.1 ms; a call from 95 ms to 96 ms did not write it.
+        assert!(!within(7, "451", 7 * S + 95_000_000, 7 * S + 96_000_000));
+        // A call from 40 ms to 50 ms may have (45.1 ms), and one from 451 ms to 452 ms too.
+        assert!(within(7, "451", 7 * S + 40_000_000, 7 * S + 50_000_000));
+        assert!(within(7, "451", 7 * S + 451_500_000, 7 * S + 460_000_000));
+        // 4.51 ms and 451 µs are the other readings.
+        assert!(within(7, "451", 7 * S + 4_510_000, 7 * S + 4_515_000));
+        assert!(within(7, "451", 7 * S + 451_000, 7 * S + 451_100));
+        // A second before or after the call: never.
+        assert!(!within(6, "999", 7 * S, 8 * S));
+        assert!(!within(9, "100", 7 * S, 8 * S));
+        // Fewer than three digits: the exact count.
+        assert!(within(7, "45", 7 * S + 45, 7 * S + 45));
+        assert!(!within(7, "45", 7 * S + 46, 7 * S + 1000));
     }
 }

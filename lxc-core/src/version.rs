@@ -232,6 +232,10 @@ pub struct Member {
     pub running_first: bool,
     /// Whether liblxc misbehaves when the object holds no configuration: checked before the call.
     pub loaded_first: bool,
+    /// Whether liblxc gives an object without configuration a blank one first.
+    pub makes_config: bool,
+    /// Whether the trampoline runs it in a forked child.
+    pub in_child: bool,
     /// The kind and reason of a failure that liblxc logs nothing about.
     pub silent: Option<(crate::ErrorKind, &'static str)>,
     /// How it fails, in words.

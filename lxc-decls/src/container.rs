@@ -26,9 +26,8 @@ use crate::state::State;
 /// `Container` is [`Send`] but not [`Sync`]: move it to a thread, or open one `Container` per thread
 /// for the same name (each has its own liblxc object, and liblxc's on-disk locks serialise them). To
 /// share one liblxc object, [`try_clone`](Container::try_clone) it: clones serialise their calls on a
-/// shared lock. Some liblxc calls also change process-wide state while they run (`create` sets the
-/// umask, a non-daemonized `start` refuses a multi-threaded process); those are documented on the
-/// method.
+/// shared lock. A non-daemonized `start` refuses a multi-threaded process (documented on the
+/// method); `create`, which sets the umask, runs in a forked child so the caller's is left alone.
 ///
 /// [`is_defined`]: Container::is_defined
 pub struct Container {
@@ -133,8 +132,6 @@ impl Container {
 
     /// Creates the container from `template` (for example `"busybox"` or `"download"`) with its
     /// arguments, on a `dir` backing store in the lxcpath.
-    ///
-    /// While it runs, liblxc changes the process umask (process-wide).
     ///
     /// # Errors
     ///
@@ -283,7 +280,8 @@ impl Container {
     /// Creates the container: runs `template` (or none, to write only the configuration) with `argv`
     /// on backing store `bdevtype` (`None`: `dir`), configured by `specs`.
     ///
-    /// While it runs, liblxc changes the process umask (process-wide).
+    /// liblxc's create runs in a forked child, so its process-wide umask change stays there, and
+    /// the template's stderr becomes part of the error when it fails.
     ///
     /// # Errors
     ///
@@ -303,6 +301,12 @@ impl Container {
         let dir = self.config_path().ok().map(|p| p.join(self.name()));
         let existed = dir.as_ref().map_or(true, |d| d.symlink_metadata().is_ok());
         let created = self.create_raw(template, bdevtype, specs, flags, argv);
+        if created.is_ok() {
+            // liblxc's create ran in a child (see `IN_CHILD` in the API table); in the caller's
+            // process it ends by loading the configuration the template wrote into the object.
+            self.clear_config();
+            self.load_config_raw(None)?;
+        }
         if let (Err(e), Some(dir)) = (&created, dir) {
             // Not when someone else made it meanwhile: that is their container.
             if !existed && e.kind() != lxc_core::ErrorKind::AlreadyExists {

@@ -67,11 +67,13 @@ pub struct LogOptions {
 
 /// Sets up liblxc's log for the whole process.
 ///
-/// lxc-rs sets up liblxc's log itself (at level ERROR, in memory) when the first container is
-/// opened, to explain failed calls. Call `init` before that to choose the level; failures are then
-/// explained from `options.file`, when given. Called later, `init` can still move the log to
-/// `options.file`, but only at level `Error`. After a first `init`, liblxc keeps that set-up: a
-/// second call returns `Ok` and changes nothing.
+/// lxc-rs sets up liblxc's log itself (level ERROR, no file, nothing on stderr) when the first
+/// container is opened, and gives each container object a log of its own to explain failed calls.
+/// Call `init` before that to choose the level. With `options.file`, liblxc writes every line to
+/// that file instead (it then ignores the per-container logs), and failures are explained from it,
+/// by container name. Called later, `init` can still move the log to `options.file`, but only at
+/// level `Error`. After a first `init` with a file, liblxc keeps that set-up: a second call
+/// returns `Ok` and changes nothing.
 ///
 /// # Errors
 ///

@@ -402,8 +402,6 @@ impl Container {
     /// Creates the container with typed options: runs the template with
     /// [`CreateOptions::template_args`] on the chosen backing store (see [`Container::create_with`]).
     ///
-    /// While it runs, liblxc changes the process umask (process-wide).
-    ///
     /// # Errors
     ///
     /// [`ErrorKind::InvalidArgument`] for options that do not fit together

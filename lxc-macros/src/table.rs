@@ -143,7 +143,12 @@ pub const NEEDS_CONFIG: &[&str] = &["snapshot", "snapshot_restore", "clone"];
 /// Members that copy a rootfs: liblxc does it in a child made with the raw `clone()` syscall, which
 /// deadlocks when another thread held glibc's stdio lock at that instant. The generated trampoline
 /// runs them in a `fork()`ed child instead (see glue.c); only their result comes back.
-pub const IN_CHILD: &[&str] = &["snapshot", "snapshot_restore", "clone", "rename"];
+///
+/// `create` runs there too: it frees the object's configuration midway and loads a new one while
+/// liblxc's thread-local pointer still names the freed one, which its log then reads (see glue.c).
+/// The child also keeps create's process-wide umask change to itself. The runtime loads the new
+/// configuration into the caller's object afterwards, as create would have.
+pub const IN_CHILD: &[&str] = &["snapshot", "snapshot_restore", "clone", "rename", "create"];
 
 /// Members that liblxc 5.0.2 reports as done when the container does not run (`reboot2` returns
 /// true without rebooting anything): the runtime refuses them first with `NotRunning`.
@@ -154,8 +159,14 @@ pub const RUNNING_FIRST: &[&str] = &["reboot2"];
 /// defaults, and `create` would run its template again. The runtime refuses them first.
 pub const LOADED_FIRST: &[&str] = &["save_config", "create"];
 
+/// Members that give an object holding no configuration a blank one before anything else
+/// (`lxc_conf_init`). The runtime makes it first, with the object's own log (see lxc-core's
+/// logcap), so what they log has somewhere to go.
+pub const MAKES_CONFIG: &[&str] = &["load_config", "set_config_item"];
+
 /// Members that fail without logging anything when liblxc refuses what the caller gave: the
-/// reason (and kind) the runtime gives when there is no other (member, kind, reason).
+/// reason (and kind) the runtime gives when liblxc logged none and the state explains nothing
+/// (member, kind, reason). Whatever errno they leave is stale and does not count.
 pub const SILENT: &[(&str, &str, &str)] = &[
     ("set_config_item", "InvalidArgument", "liblxc refused the key or its value: an unknown key, an index it cannot add, or a value it cannot parse for that key"),
     ("clear_config_item", "InvalidArgument", "liblxc refused the key: an unknown key or one it cannot clear"),

@@ -32,8 +32,10 @@ pub struct Call<'a> {
     member: &'static Member,
     subject: Option<&'a OsStr>,
     arg: Option<&'a OsStr>,
-    /// When the call started (ms since the epoch), to pick liblxc's log lines of this call.
-    started_ms: i64,
+    /// When the call started (ns since the epoch), to pick liblxc's log lines of this call.
+    started_ns: i64,
+    /// The log of the forked child of an `IN_CHILD` member (see glue.c).
+    child_log: std::cell::OnceCell<std::fs::File>,
     _guard: Option<MutexGuard<'a, ()>>,
 }
 
@@ -57,18 +59,6 @@ impl<T: AsRef<OsStr> + ?Sized> ArgText for Option<&T> {
 /// The argument a free function is about, for error messages.
 pub fn arg_text<A: ArgText>(a: &A) -> Option<&OsStr> {
     a.text()
-}
-
-/// Milliseconds since the epoch (a vDSO call, tens of ns).
-#[inline(always)]
-fn now_ms() -> i64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
-    ts.tv_sec * 1000 + ts.tv_nsec / 1_000_000
 }
 
 /// The name a free function is about (its `Name`-class argument), for error messages.
@@ -101,13 +91,19 @@ impl<'a> Call<'a> {
         if let Err(e) = member.check() {
             return Err(e.with_container(handle.name()));
         }
+        let guard = handle.lock();
+        handle.sync_log();
+        if member.makes_config {
+            handle.blank_config_with_log();
+        }
         let call = Call {
             handle: Some(handle),
             member,
             subject: None,
             arg: None,
-            started_ms: now_ms(),
-            _guard: handle.lock(),
+            started_ns: crate::logcap::now_ns(),
+            child_log: std::cell::OnceCell::new(),
+            _guard: guard,
         };
         // The checks run under the clone lock, like the call itself.
         if member.needs_config {
@@ -127,13 +123,16 @@ impl<'a> Call<'a> {
     pub fn method_unguarded<H: AsHandle + ?Sized>(h: &'a H, member: &'static Member) -> Call<'a> {
         let handle = h.handle();
         debug_assert!(!member.guarded);
+        let guard = handle.lock();
+        handle.sync_log();
         Call {
             handle: Some(handle),
             member,
             subject: None,
             arg: None,
-            started_ms: 0,
-            _guard: handle.lock(),
+            started_ns: 0,
+            child_log: std::cell::OnceCell::new(),
+            _guard: guard,
         }
     }
 
@@ -146,7 +145,8 @@ impl<'a> Call<'a> {
             member,
             subject: None,
             arg: None,
-            started_ms: 0,
+            started_ns: 0,
+            child_log: std::cell::OnceCell::new(),
             _guard: None,
         }
     }
@@ -170,7 +170,8 @@ impl<'a> Call<'a> {
             member,
             subject: None,
             arg: None,
-            started_ms: 0,
+            started_ns: 0,
+            child_log: std::cell::OnceCell::new(),
             _guard: None,
         })
     }
@@ -222,12 +223,35 @@ impl<'a> Call<'a> {
         if P::CLEARS_ERRNO {
             clear_errno();
         }
-        let raw = f();
+        let raw = if self.member.in_child {
+            self.in_child(f)
+        } else {
+            f()
+        };
         if let Some(failure) = P::check(&raw) {
             return Err(self.fail(failure));
         }
         // SAFETY: raw is what the member returned and the policy accepted (the caller's contract).
         unsafe { T::lift(raw, self) }
+    }
+
+    /// Runs `f`, which forks a child (an `IN_CHILD` trampoline), with the child logging to a memfd
+    /// of this call's.
+    #[cold]
+    #[inline(never)]
+    fn in_child<C>(&self, f: impl FnOnce() -> C) -> C {
+        let Some(log) = crate::logcap::child_log() else {
+            return f();
+        };
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&log);
+        let _ = self.child_log.set(log);
+        // SAFETY: sets the glue's thread-local descriptor number; the memfd stays open in `self`
+        // until after the child exited, and the number is reset before anything else forks.
+        unsafe { ffi::lxcrs_glue_set_child_log(fd) };
+        let raw = f();
+        // SAFETY: as above.
+        unsafe { ffi::lxcrs_glue_set_child_log(-1) };
+        raw
     }
 
     /// The two-call length protocol (`get_config_item`, `get_keys`, `get_cgroup_item`): one call into a
@@ -337,9 +361,17 @@ impl<'a> Call<'a> {
             kind = *k;
             reason = r.clone();
         }
-        let logged = self
+        let own = self
             .handle
-            .and_then(|h| h.log_reason(self.member.name, self.started_ms));
+            .and_then(|h| h.log_reason(self.member.name, self.started_ns));
+        let child = self
+            .child_log
+            .get()
+            .and_then(|f| crate::logcap::child_reason(f, self.member.name, self.started_ns));
+        let logged = match (own, child) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         if let Some(logged) = &logged {
             if diagnosed.is_none() && kind == ErrorKind::Failed {
                 kind = kind_of_logged(logged);
@@ -358,7 +390,9 @@ impl<'a> Call<'a> {
                 Cow::Owned(format!("it did not happen within the timeout ({reason})"))
             };
         }
-        if let (true, Some((k, why))) = (reason.is_empty(), m.silent) {
+        // These members log nothing when liblxc refuses the caller's input, and what errno they
+        // leave is stale: the table's reason is the better one.
+        if let (None, None, Some((k, why))) = (&logged, &diagnosed, m.silent) {
             kind = k;
             reason = Cow::Borrowed(why);
         }
