@@ -91,6 +91,11 @@ fn main() {
     rs.push_str("}\n");
     in_header_list.push_str("];\n");
     meta.push_str(&in_header_list);
+    meta.push_str("/// What some of liblxc's messages mean (`LOGGED_KINDS` in the API table).\npub const LOGGED_KINDS: &[(&str, crate::ErrorKind)] = &[\n");
+    for (piece, kind) in table::LOGGED_KINDS {
+        writeln!(meta, "    ({piece:?}, crate::ErrorKind::{kind}),").unwrap();
+    }
+    meta.push_str("];\n");
 
     let c_path = out.join("trampolines.c");
     fs::write(&c_path, c).unwrap();
@@ -307,7 +312,10 @@ fn rs_meta(meta: &mut String, m: &Member, present: bool) {
     let needs = format!("{:?}", m.needs);
     let needs_config = table::NEEDS_CONFIG.contains(&m.name);
     let running_first = table::RUNNING_FIRST.contains(&m.name);
-    let loaded_first = table::LOADED_FIRST.contains(&m.name);
+    let loaded_first = match table::LOADED_FIRST.iter().find(|(n, _, _)| *n == m.name) {
+        Some((_, kind, why)) => format!("Some((crate::ErrorKind::{kind}, {why:?}))"),
+        None => "None".into(),
+    };
     let makes_config = table::MAKES_CONFIG.contains(&m.name);
     let in_child = present && table::IN_CHILD.contains(&m.name);
     let silent = match table::SILENT.iter().find(|(n, _, _)| *n == m.name) {

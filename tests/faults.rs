@@ -6,6 +6,8 @@
 //! instead of hanging CI; every error must name its operation and its container; nothing may panic.
 mod common;
 
+use common::eventually;
+
 use std::any::Any;
 use std::os::unix::process::ExitStatusExt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -82,20 +84,6 @@ fn assert_error(e: &lxc::Error, op: &str, name: &str) {
         "{msg:?} does not name the container {name:?}"
     );
     assert!(!e.reason().trim().is_empty(), "no reason: {msg:?}");
-}
-
-/// Polls `f` every 20 ms until it is true or `timeout` passed.
-fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + timeout;
-    loop {
-        if f() {
-            return true;
-        }
-        if Instant::now() > end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// `(command name, state, parent)` of `pid`, from `/proc/<pid>/stat`.

@@ -17,9 +17,9 @@
 //! numbers.
 mod common;
 
+use common::{wait_booted, with_watchdog};
+
 use std::io::{Read as _, Write as _};
-use std::path::Path;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -81,100 +81,6 @@ fn rss() -> u64 {
 
 fn mib(b: i64) -> f64 {
     b as f64 / (1 << 20) as f64
-}
-
-/// Runs `work` on its own thread, for at most `limit`; a timeout panics loudly (and aborts the test
-/// binary if the clean-up after it hangs too). `lxcpath` is cleaned up on a timeout.
-fn with_watchdog<T: Send + 'static>(
-    what: &str,
-    limit: Duration,
-    lxcpath: &Path,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel::<()>();
-    let worker = thread::Builder::new()
-        .name(format!("{what}-work"))
-        .spawn(move || {
-            let r = work();
-            drop(tx);
-            r
-        })
-        .expect("spawn the work thread");
-    match rx.recv_timeout(limit) {
-        Ok(()) | Err(RecvTimeoutError::Disconnected) => match worker.join() {
-            Ok(v) => v,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(RecvTimeoutError::Timeout) => {
-            let msg = format!(
-                "WATCHDOG: {what} did not finish within {} s: a hang in lxc-rs or liblxc",
-                limit.as_secs()
-            );
-            let _ = writeln!(std::io::stderr(), "{msg}");
-            thread::spawn(|| {
-                thread::sleep(Duration::from_secs(60));
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "WATCHDOG: the clean-up after the hang did not finish within 60 s; aborting"
-                );
-                std::process::abort();
-            });
-            if let Ok(entries) = std::fs::read_dir(lxcpath) {
-                for e in entries.flatten() {
-                    if let Some(name) = e.file_name().to_str() {
-                        if let Ok(c) = Container::new_in(name, lxcpath) {
-                            let _ = c.unfreeze();
-                            let _ = c.stop();
-                            let _ = c.destroy();
-                        }
-                    }
-                }
-            }
-            let _ = std::fs::remove_dir_all(lxcpath);
-            panic!("{msg}");
-        }
-    }
-}
-
-/// Waits until the container's init has settled after its start (the same processes for 200 ms,
-/// none in `D` state): freezing a container whose init is in `vfork` can hang liblxc's `freeze`
-/// forever (see tests/stress.rs, `freeze_right_after_start_returns`).
-fn wait_booted(c: &Container) {
-    let t0 = Instant::now();
-    let mut last: Option<(Vec<(i32, char)>, Instant)> = None;
-    while t0.elapsed() < Duration::from_secs(10) {
-        let init = c.init_pid().expect("init_pid");
-        let mut procs = Vec::new();
-        let mut todo = vec![init];
-        while let Some(pid) = todo.pop() {
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-                continue;
-            };
-            let state = stat
-                .rsplit_once(')')
-                .and_then(|(_, r)| r.trim_start().chars().next())
-                .unwrap_or('?');
-            procs.push((pid, state));
-            let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-                .unwrap_or_default();
-            todo.extend(
-                children
-                    .split_whitespace()
-                    .filter_map(|c| c.parse::<i32>().ok()),
-            );
-        }
-        procs.sort_unstable();
-        let busy = procs.iter().any(|p| p.1 == 'D');
-        match &last {
-            Some((prev, since)) if *prev == procs && !busy => {
-                if since.elapsed() >= Duration::from_millis(200) {
-                    return;
-                }
-            }
-            _ => last = Some((procs, Instant::now())),
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
 }
 
 /// One step of the container mix; returns how many lxc-rs operations it made.
@@ -310,9 +216,9 @@ fn container_operations_do_not_leak() {
     let path = lx.path().to_path_buf();
     let name = format!("leaks-ops-{}", std::process::id());
     let c = lx.running(&name);
-    wait_booted(&c);
+    wait_booted(&c, Duration::from_secs(10));
 
-    let report = with_watchdog("leaks (a)", LIMIT, &path, move || {
+    let report = with_watchdog("leaks (a)", LIMIT, &path, String::new, move || {
         // Warm-up: every kind of step twice (starts the reaper thread, sets up log capture, fills
         // the allocator's caches).
         let mut ops = 0;
@@ -444,7 +350,7 @@ fn config_calls_do_not_leak() {
     let name = format!("leaks-config-{}", std::process::id());
     let c = lx.busybox(&name);
 
-    let report = with_watchdog("leaks (b)", LIMIT, &path, move || {
+    let report = with_watchdog("leaks (b)", LIMIT, &path, String::new, move || {
         let mut sets = [0usize; 2];
         let mut i = 0;
         let mut warm = 0;

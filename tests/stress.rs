@@ -25,11 +25,11 @@
 //! rounds, elapsed time) are printed with `eprintln!`; run with `--nocapture` to see them.
 mod common;
 
+use common::{eventually, loud, wait_booted, with_watchdog};
+
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Barrier, Mutex, MutexGuard, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -45,12 +45,6 @@ fn serial() -> MutexGuard<'static, ()> {
 }
 
 const SECS_30: Duration = Duration::from_secs(30);
-
-/// Writes to the real stderr, past the test harness's output capture (which would be lost if the
-/// watchdog aborts the process).
-fn loud(msg: &str) {
-    let _ = writeln!(std::io::stderr(), "{msg}");
-}
 
 /// What each worker thread is doing now, and since when: printed when the watchdog fires.
 static IN_FLIGHT: Mutex<BTreeMap<String, (String, Instant)>> = Mutex::new(BTreeMap::new());
@@ -83,93 +77,16 @@ impl Drop for Done<'_> {
 fn in_flight_report() -> String {
     let g = IN_FLIGHT.lock().unwrap_or_else(|p| p.into_inner());
     if g.is_empty() {
-        return "no worker is inside an operation".into();
+        return "Still running: no worker is inside an operation".into();
     }
-    g.iter()
+    let busy = g
+        .iter()
         .map(|(who, (op, since))| {
             format!("{who}: in {op} for {:.1} s", since.elapsed().as_secs_f64())
         })
         .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// Best-effort removal of every container in `path`, for when the work hung and the fixture cannot
-/// be dropped (the hung thread still holds it).
-fn force_cleanup(path: &Path) {
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let Some(name) = e.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
-        let Ok(c) = Container::new_in(&name, path) else {
-            continue;
-        };
-        let _ = c.unfreeze();
-        let _ = c.stop();
-        let _ = c.wait(State::Stopped, Duration::from_secs(10));
-        let _ = c.destroy_with_snapshots();
-    }
-}
-
-/// Runs `work` on its own thread and waits at most `limit` for it. A panic in `work` is the test's
-/// panic. A timeout is a loud failure: the containers in `lxcpath` are cleaned up (under a second
-/// watchdog that aborts the process after 60 s), then the test panics.
-fn with_watchdog<T: Send + 'static>(
-    what: &str,
-    limit: Duration,
-    lxcpath: &Path,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (tx, rx) = mpsc::channel::<()>();
-    let worker = thread::Builder::new()
-        .name(format!("{what}-work"))
-        .spawn(move || {
-            let r = work();
-            drop(tx);
-            r
-        })
-        .expect("spawn the work thread");
-    match rx.recv_timeout(limit) {
-        // Nothing is ever sent: the sender drops when `work` returns or unwinds.
-        Ok(()) | Err(RecvTimeoutError::Disconnected) => match worker.join() {
-            Ok(v) => v,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(RecvTimeoutError::Timeout) => {
-            let msg = format!(
-                "WATCHDOG: {what} did not finish within {} s: a deadlock or a hang in lxc-rs or \
-                 liblxc. Still running: {}",
-                limit.as_secs(),
-                in_flight_report()
-            );
-            loud(&msg);
-            thread::spawn(|| {
-                thread::sleep(Duration::from_secs(60));
-                loud("WATCHDOG: the clean-up after the hang did not finish within 60 s; aborting");
-                std::process::abort();
-            });
-            force_cleanup(lxcpath);
-            // The fixture cannot remove it: the hung thread still holds it.
-            let _ = std::fs::remove_dir_all(lxcpath);
-            panic!("{msg}");
-        }
-    }
-}
-
-/// Polls `f` every 50 ms until it is true or `timeout` passed.
-fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    loop {
-        if f() {
-            return true;
-        }
-        if start.elapsed() > timeout {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
+        .join("; ");
+    format!("Still running: {busy}")
 }
 
 /// Processes that belong to one of `names` in `lxcpath`, or are children of this process: a monitor
@@ -492,32 +409,33 @@ fn many_threads_own_containers_full_lifecycle() {
 
     let umask_before = umask();
     let (lx2, names2, path2) = (lx.clone(), names.clone(), path.clone());
-    let (elapsed, results) = with_watchdog("stress (a)", A_LIMIT, &path, move || {
-        let _keep = lx2;
-        let barrier = Arc::new(Barrier::new(names2.len()));
-        let t0 = Instant::now();
-        let handles: Vec<_> = names2
-            .iter()
-            .map(|name| {
-                let (name, path, barrier) = (name.clone(), path2.clone(), barrier.clone());
-                thread::Builder::new()
-                    .name(name.clone())
-                    .spawn(move || {
-                        barrier.wait();
-                        lifecycle_rounds(&path, &name, A_ROUNDS)
-                    })
-                    .expect("spawn")
-            })
-            .collect();
-        let results: Vec<Result<Timings, String>> = handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|p| Err(format!("thread panicked: {p:?}")))
-            })
-            .collect();
-        (t0.elapsed(), results)
-    });
+    let (elapsed, results) =
+        with_watchdog("stress (a)", A_LIMIT, &path, in_flight_report, move || {
+            let _keep = lx2;
+            let barrier = Arc::new(Barrier::new(names2.len()));
+            let t0 = Instant::now();
+            let handles: Vec<_> = names2
+                .iter()
+                .map(|name| {
+                    let (name, path, barrier) = (name.clone(), path2.clone(), barrier.clone());
+                    thread::Builder::new()
+                        .name(name.clone())
+                        .spawn(move || {
+                            barrier.wait();
+                            lifecycle_rounds(&path, &name, A_ROUNDS)
+                        })
+                        .expect("spawn")
+                })
+                .collect();
+            let results: Vec<Result<Timings, String>> = handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|p| Err(format!("thread panicked: {p:?}")))
+                })
+                .collect();
+            (t0.elapsed(), results)
+        });
 
     let mut all = Timings::default();
     let mut failures = Vec::new();
@@ -606,61 +524,6 @@ impl Op {
             Op::ConfigRead => &["get_config_item", "get_keys", "config_file_name"],
             Op::InitPid => &["init_pid"],
         }
-    }
-}
-
-/// The container's processes (init and its descendants) with their states (`R`, `S`, `D`, …).
-fn container_processes(init: i32) -> Vec<(i32, char)> {
-    let mut out = Vec::new();
-    let mut todo = vec![init];
-    while let Some(pid) = todo.pop() {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let state = stat
-            .rsplit_once(')')
-            .and_then(|(_, r)| r.trim_start().chars().next())
-            .unwrap_or('?');
-        out.push((pid, state));
-        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
-            for t in tasks.flatten() {
-                let children =
-                    std::fs::read_to_string(t.path().join("children")).unwrap_or_default();
-                todo.extend(
-                    children
-                        .split_whitespace()
-                        .filter_map(|c| c.parse::<i32>().ok()),
-                );
-            }
-        }
-    }
-    out.sort_unstable();
-    out
-}
-
-/// Waits (at most `timeout`) until the container's init has settled after a start: the same
-/// processes for 100 ms, none in `D` state (a `vfork` parent waiting for its child). Gives up quietly
-/// when the container stops meanwhile (another thread may stop it).
-fn wait_booted(c: &Container, timeout: Duration) {
-    let t0 = Instant::now();
-    let mut last: Option<(Vec<i32>, Instant)> = None;
-    while t0.elapsed() < timeout {
-        let Ok(init) = c.init_pid() else { return };
-        let procs = container_processes(init);
-        if procs.is_empty() {
-            return;
-        }
-        let pids: Vec<i32> = procs.iter().map(|p| p.0).collect();
-        let busy = procs.iter().any(|p| p.1 == 'D');
-        match &last {
-            Some((prev, since)) if *prev == pids && !busy => {
-                if since.elapsed() >= Duration::from_millis(100) {
-                    return;
-                }
-            }
-            _ => last = Some((pids, Instant::now())),
-        }
-        thread::sleep(Duration::from_millis(10));
     }
 }
 
@@ -829,7 +692,7 @@ fn same_container_scenario(lx: common::Lxcpath, tag: &str, gated: bool, limit: D
     );
 
     let (lx2, name2, path2) = (lx.clone(), name.clone(), path.clone());
-    let (elapsed, events, bad) = with_watchdog(&label, limit, &path, move || {
+    let (elapsed, events, bad) = with_watchdog(&label, limit, &path, in_flight_report, move || {
         let _keep = lx2;
         let barrier = Arc::new(Barrier::new(B_THREADS));
         let gate = gated.then(|| Arc::new(RwLock::new(())));
@@ -960,6 +823,7 @@ fn concurrent_freeze_and_unfreeze_through_two_handles() {
         "freeze/unfreeze race",
         Duration::from_secs(60),
         &path,
+        in_flight_report,
         move || {
             let _keep = lx2;
             let observer = Container::new_in(&name2, &path2).expect("open");
@@ -1038,6 +902,7 @@ fn freeze_right_after_start_returns() {
         "freeze right after start",
         Duration::from_secs(60),
         &path,
+        in_flight_report,
         move || {
             let _keep = lx2;
             let c = Container::new_in(&name2, &path2).expect("open");
@@ -1096,6 +961,7 @@ fn error_reasons_are_not_borrowed_from_concurrent_calls() {
         "concurrent error reasons",
         Duration::from_secs(120),
         &path,
+        in_flight_report,
         move || {
             let _keep = lx2;
             let barrier = Arc::new(Barrier::new(2));
@@ -1167,83 +1033,87 @@ fn cloned_handles_across_threads() {
     let clones: Vec<Container> = (0..C_READERS + 2)
         .map(|_| c.try_clone().expect("try_clone"))
         .collect();
-    let (elapsed, bad, reads) = with_watchdog("stress (c)", C_LIMIT, &path, move || {
-        let _keep = lx2;
-        let n = clones.len();
-        let barrier = Arc::new(Barrier::new(n));
-        let t0 = Instant::now();
-        let mut allowed: Vec<String> = UTS_NAMES.iter().map(|s| s.to_string()).collect();
-        allowed.push(String::new());
-        allowed.push(name2.clone());
-        let allowed = Arc::new(allowed);
-        let handles: Vec<_> = clones
-            .into_iter()
-            .enumerate()
-            .map(|(i, h)| {
-                let (barrier, allowed) = (barrier.clone(), allowed.clone());
-                thread::spawn(move || -> (Vec<String>, usize) {
-                    let mut bad = Vec::new();
-                    let mut reads = 0;
-                    barrier.wait();
-                    if i == n - 1 {
-                        // The writer.
-                        for k in 0..C_WRITES {
-                            if let Err(e) = h.set_config_item("lxc.uts.name", UTS_NAMES[k % 3]) {
-                                bad.push(format!("writer: set_config_item: {e}"));
-                            }
-                            // liblxc appends every set to its in-memory config text: clear now and then.
-                            if k % 500 == 499 {
-                                if let Err(e) = h.clear_config_item("lxc.uts.name") {
-                                    bad.push(format!("writer: clear_config_item: {e}"));
+    let (elapsed, bad, reads) =
+        with_watchdog("stress (c)", C_LIMIT, &path, in_flight_report, move || {
+            let _keep = lx2;
+            let n = clones.len();
+            let barrier = Arc::new(Barrier::new(n));
+            let t0 = Instant::now();
+            let mut allowed: Vec<String> = UTS_NAMES.iter().map(|s| s.to_string()).collect();
+            allowed.push(String::new());
+            allowed.push(name2.clone());
+            let allowed = Arc::new(allowed);
+            let handles: Vec<_> = clones
+                .into_iter()
+                .enumerate()
+                .map(|(i, h)| {
+                    let (barrier, allowed) = (barrier.clone(), allowed.clone());
+                    thread::spawn(move || -> (Vec<String>, usize) {
+                        let mut bad = Vec::new();
+                        let mut reads = 0;
+                        barrier.wait();
+                        if i == n - 1 {
+                            // The writer.
+                            for k in 0..C_WRITES {
+                                if let Err(e) = h.set_config_item("lxc.uts.name", UTS_NAMES[k % 3])
+                                {
+                                    bad.push(format!("writer: set_config_item: {e}"));
+                                }
+                                // liblxc appends every set to its in-memory config text: clear now and then.
+                                if k % 500 == 499 {
+                                    if let Err(e) = h.clear_config_item("lxc.uts.name") {
+                                        bad.push(format!("writer: clear_config_item: {e}"));
+                                    }
                                 }
                             }
+                        } else if i == n - 2 {
+                            // The freezer.
+                            for _ in 0..C_FREEZES {
+                                if let Err(e) = h.freeze() {
+                                    bad.push(format!("freezer: freeze: {e}"));
+                                }
+                                if let Err(e) = h.unfreeze() {
+                                    bad.push(format!("freezer: unfreeze: {e}"));
+                                }
+                            }
+                        } else {
+                            for _ in 0..C_READS {
+                                match h.state() {
+                                    Ok(
+                                        State::Running
+                                        | State::Frozen
+                                        | State::Freezing
+                                        | State::Thawed,
+                                    ) => {}
+                                    other => bad.push(format!("reader {i}: state {other:?}")),
+                                }
+                                match h.config_item("lxc.uts.name") {
+                                    Ok(v) if allowed.contains(&v) => {}
+                                    other => {
+                                        bad.push(format!("reader {i}: lxc.uts.name {other:?}"))
+                                    }
+                                }
+                                reads += 2;
+                            }
                         }
-                    } else if i == n - 2 {
-                        // The freezer.
-                        for _ in 0..C_FREEZES {
-                            if let Err(e) = h.freeze() {
-                                bad.push(format!("freezer: freeze: {e}"));
-                            }
-                            if let Err(e) = h.unfreeze() {
-                                bad.push(format!("freezer: unfreeze: {e}"));
-                            }
-                        }
-                    } else {
-                        for _ in 0..C_READS {
-                            match h.state() {
-                                Ok(
-                                    State::Running
-                                    | State::Frozen
-                                    | State::Freezing
-                                    | State::Thawed,
-                                ) => {}
-                                other => bad.push(format!("reader {i}: state {other:?}")),
-                            }
-                            match h.config_item("lxc.uts.name") {
-                                Ok(v) if allowed.contains(&v) => {}
-                                other => bad.push(format!("reader {i}: lxc.uts.name {other:?}")),
-                            }
-                            reads += 2;
-                        }
-                    }
-                    drop(h); // lxc_container_put on this thread, under the shared lock
-                    (bad, reads)
+                        drop(h); // lxc_container_put on this thread, under the shared lock
+                        (bad, reads)
+                    })
                 })
-            })
-            .collect();
-        let mut bad = Vec::new();
-        let mut reads = 0;
-        for (i, h) in handles.into_iter().enumerate() {
-            match h.join() {
-                Ok((b, r)) => {
-                    bad.extend(b);
-                    reads += r;
+                .collect();
+            let mut bad = Vec::new();
+            let mut reads = 0;
+            for (i, h) in handles.into_iter().enumerate() {
+                match h.join() {
+                    Ok((b, r)) => {
+                        bad.extend(b);
+                        reads += r;
+                    }
+                    Err(p) => bad.push(format!("clone thread {i} panicked: {p:?}")),
                 }
-                Err(p) => bad.push(format!("clone thread {i} panicked: {p:?}")),
             }
-        }
-        (t0.elapsed(), bad, reads)
-    });
+            (t0.elapsed(), bad, reads)
+        });
     eprintln!(
         "stress (c): {} clones on {} threads ({C_READERS} readers x {C_READS} state+config_item, \
          1 writer x {C_WRITES} set_config_item, 1 freezer x {C_FREEZES} freeze+unfreeze): \

@@ -230,8 +230,9 @@ pub struct Member {
     pub needs_config: bool,
     /// Whether liblxc reports success when the container does not run: checked before the call.
     pub running_first: bool,
-    /// Whether liblxc misbehaves when the object holds no configuration: checked before the call.
-    pub loaded_first: bool,
+    /// When liblxc misbehaves on an object that holds no configuration of a defined container: the
+    /// kind and reason of the refusal, checked before the call.
+    pub loaded_first: Option<(crate::ErrorKind, &'static str)>,
     /// Whether liblxc gives an object without configuration a blank one first.
     pub makes_config: bool,
     /// Whether the trampoline runs it in a forked child.

@@ -160,18 +160,23 @@ fn normalized(path: &Path) -> PathBuf {
     out
 }
 
-/// Looks `path` up inside `root` as the container will: from its `/`, following symbolic links
-/// inside `root` (never out of it), and giving up on anything under one of `mounts`.
-fn lookup(root: &Path, path: &str, mounts: &[PathBuf]) -> Lookup {
-    let mut todo: Vec<std::ffi::OsString> = Path::new(path)
-        .components()
+/// The names and `..` of `path`, last first.
+fn steps(path: &Path) -> Vec<std::ffi::OsString> {
+    path.components()
         .rev()
         .filter_map(|c| match c {
             Component::Normal(n) => Some(n.to_owned()),
             Component::ParentDir => Some("..".into()),
             _ => None,
         })
-        .collect();
+        .collect()
+}
+
+/// Looks `path` up inside `root` as the container will: from its `/`, following symbolic links
+/// inside `root` (never out of it), and giving up on anything under one of `mounts`.
+fn lookup(root: &Path, path: &str, mounts: &[PathBuf]) -> Lookup {
+    // The names still to walk, the next one last.
+    let mut todo = steps(Path::new(path));
     let mut at = PathBuf::new();
     let mut links = 0;
     while let Some(name) = todo.pop() {
@@ -199,11 +204,7 @@ fn lookup(root: &Path, path: &str, mounts: &[PathBuf]) -> Lookup {
             if target.is_absolute() {
                 at = PathBuf::new();
             }
-            todo.extend(target.components().rev().filter_map(|c| match c {
-                Component::Normal(n) => Some(n.to_owned()),
-                Component::ParentDir => Some("..".into()),
-                _ => None,
-            }));
+            todo.extend(steps(&target));
             continue;
         }
         if !todo.is_empty() && !meta.is_dir() {

@@ -156,8 +156,21 @@ pub const RUNNING_FIRST: &[&str] = &["reboot2"];
 
 /// Members that liblxc 5.0.2 runs with its default configuration when the object of a defined
 /// container holds none (after `clear_config`): `save_config` would overwrite the file with
-/// defaults, and `create` would run its template again. The runtime refuses them first.
-pub const LOADED_FIRST: &[&str] = &["save_config", "create"];
+/// defaults, and `create` would run its template again. The runtime refuses them first, with this
+/// kind and reason (member, kind, reason).
+pub const LOADED_FIRST: &[(&str, &str, &str)] = &[
+    ("save_config", "Failed", "this object holds no configuration (clear_config was called); call load_config first, or liblxc would write its defaults"),
+    ("create", "AlreadyExists", "the container already exists (this object's configuration was cleared; liblxc would run the template over it)"),
+];
+
+/// What some of liblxc's messages mean, where they do not start with `strerror(errno) - `: a piece
+/// of the message and the kind of a failure whose reason holds it.
+pub const LOGGED_KINDS: &[(&str, &str)] = &[
+    // A snapshot that does not exist (snapshot_restore, snapshot_destroy).
+    ("Could not open snapshot ", "NotFound"),
+    // A request bigger than liblxc's command socket accepts.
+    (" is too large for command ", "InvalidArgument"),
+];
 
 /// Members that give an object holding no configuration a blank one before anything else
 /// (`lxc_conf_init`). The runtime makes it first, with the object's own log (see lxc-core's

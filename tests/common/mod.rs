@@ -188,3 +188,148 @@ macro_rules! lxcpath {
         }
     };
 }
+
+/// Writes to the real stderr, past the test harness's output capture (which would be lost if a
+/// watchdog aborts the process).
+pub fn loud(msg: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}
+
+/// Best-effort removal of every container in `path`, for when the work hung and the fixture cannot
+/// be dropped (the hung thread still holds it).
+pub fn force_cleanup(path: &Path) {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let Some(name) = e.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let Ok(c) = Container::new_in(&name, path) else {
+            continue;
+        };
+        let _ = c.unfreeze();
+        let _ = c.stop();
+        let _ = c.wait(State::Stopped, Duration::from_secs(10));
+        let _ = c.destroy_with_snapshots();
+    }
+}
+
+/// Runs `work` on its own thread and waits at most `limit` for it. A panic in `work` is the test's
+/// panic. A timeout is a loud failure naming `what` and what `report` says is still under way: the
+/// containers in `lxcpath` are cleaned up (under a second watchdog that aborts the process after
+/// 60 s), then the test panics.
+pub fn with_watchdog<T: Send + 'static>(
+    what: &str,
+    limit: Duration,
+    lxcpath: &Path,
+    report: fn() -> String,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    let (tx, rx) = mpsc::channel::<()>();
+    let worker = std::thread::Builder::new()
+        .name(format!("{what}-work"))
+        .spawn(move || {
+            let r = work();
+            drop(tx);
+            r
+        })
+        .expect("spawn the work thread");
+    match rx.recv_timeout(limit) {
+        // Nothing is ever sent: the sender drops when `work` returns or unwinds.
+        Ok(()) | Err(RecvTimeoutError::Disconnected) => match worker.join() {
+            Ok(v) => v,
+            Err(panic) => std::panic::resume_unwind(panic),
+        },
+        Err(RecvTimeoutError::Timeout) => {
+            let msg = format!(
+                "WATCHDOG: {what} did not finish within {} s: a deadlock or a hang in lxc-rs or \
+                 liblxc. {}",
+                limit.as_secs(),
+                report()
+            );
+            loud(&msg);
+            std::thread::spawn(|| {
+                std::thread::sleep(Duration::from_secs(60));
+                loud("WATCHDOG: the clean-up after the hang did not finish within 60 s; aborting");
+                std::process::abort();
+            });
+            force_cleanup(lxcpath);
+            // The fixture cannot remove it: the hung thread still holds it.
+            let _ = std::fs::remove_dir_all(lxcpath);
+            panic!("{msg}");
+        }
+    }
+}
+
+/// Polls `f` every 20 ms until it is true or `timeout` passed.
+pub fn eventually(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+    let end = std::time::Instant::now() + timeout;
+    loop {
+        if f() {
+            return true;
+        }
+        if std::time::Instant::now() > end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The container's processes (init and its descendants) with their states (`R`, `S`, `D`, …).
+pub fn container_processes(init: i32) -> Vec<(i32, char)> {
+    let mut out = Vec::new();
+    let mut todo = vec![init];
+    while let Some(pid) = todo.pop() {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let state = stat
+            .rsplit_once(')')
+            .and_then(|(_, r)| r.trim_start().chars().next())
+            .unwrap_or('?');
+        out.push((pid, state));
+        if let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) {
+            for t in tasks.flatten() {
+                let children =
+                    std::fs::read_to_string(t.path().join("children")).unwrap_or_default();
+                todo.extend(
+                    children
+                        .split_whitespace()
+                        .filter_map(|c| c.parse::<i32>().ok()),
+                );
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// Waits (at most `timeout`) until the container's init has settled after a start: the same
+/// processes for 100 ms, none in `D` state (a `vfork` parent waiting for its child; freezing then
+/// can hang liblxc's own `freeze`). Gives up quietly when the container stops meanwhile (another
+/// thread may stop it).
+pub fn wait_booted(c: &Container, timeout: Duration) {
+    let t0 = std::time::Instant::now();
+    let mut last: Option<(Vec<i32>, std::time::Instant)> = None;
+    while t0.elapsed() < timeout {
+        let Ok(init) = c.init_pid() else { return };
+        let procs = container_processes(init);
+        if procs.is_empty() {
+            return;
+        }
+        let pids: Vec<i32> = procs.iter().map(|p| p.0).collect();
+        let busy = procs.iter().any(|p| p.1 == 'D');
+        match &last {
+            Some((prev, since)) if *prev == pids && !busy => {
+                if since.elapsed() >= Duration::from_millis(100) {
+                    return;
+                }
+            }
+            _ => last = Some((pids, std::time::Instant::now())),
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}

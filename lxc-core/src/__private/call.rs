@@ -112,8 +112,8 @@ impl<'a> Call<'a> {
         if member.running_first {
             precheck_running(handle, member)?;
         }
-        if member.loaded_first {
-            precheck_loaded(handle, member)?;
+        if let Some(refusal) = member.loaded_first {
+            precheck_loaded(handle, member, refusal)?;
         }
         Ok(call)
     }
@@ -578,17 +578,14 @@ fn strerror(e: i32) -> String {
     }
 }
 
-/// The kind a logged reason implies: liblxc starts many messages with `strerror(errno) - `.
+/// The kind a logged reason implies: liblxc starts many messages with `strerror(errno) - `, and
+/// the API table knows what some others mean.
 fn kind_of_logged(logged: &str) -> ErrorKind {
-    // liblxc's own words for a snapshot that does not exist (snapshot_restore, snapshot_destroy).
-    if logged.starts_with("Could not open snapshot ")
-        || logged.contains("; Could not open snapshot ")
+    if let Some((_, kind)) = crate::meta::LOGGED_KINDS
+        .iter()
+        .find(|(piece, _)| logged.contains(piece))
     {
-        return ErrorKind::NotFound;
-    }
-    // A request bigger than liblxc's command socket accepts ("… is too large for command …").
-    if logged.contains(" is too large for command ") {
-        return ErrorKind::InvalidArgument;
+        return *kind;
     }
     if logged.contains("already exists")
         || logged.ends_with(" exists")
@@ -632,7 +629,11 @@ fn precheck_running(h: &Handle, member: &'static Member) -> Result<()> {
 /// Refuses, before calling, a member that liblxc would run with its default configuration because
 /// the object holds none (see `LOADED_FIRST` in the API table).
 #[cold]
-fn precheck_loaded(h: &Handle, member: &'static Member) -> Result<()> {
+fn precheck_loaded(
+    h: &Handle,
+    member: &'static Member,
+    (kind, reason): (ErrorKind, &'static str),
+) -> Result<()> {
     let c = h.as_ptr();
     // SAFETY: c is the live container of this handle; the glue only reads whether the
     // configuration pointer is set. A container that is not defined has none until it is set up,
@@ -640,17 +641,6 @@ fn precheck_loaded(h: &Handle, member: &'static Member) -> Result<()> {
     if unsafe { ffi::lxcrs_glue_has_config(c) } || !unsafe { ffi::lxcrs_v1_is_defined(c) } {
         return Ok(());
     }
-    let (kind, reason) = if member.name == "create" {
-        (
-            ErrorKind::AlreadyExists,
-            "the container already exists (this object's configuration was cleared; liblxc would run the template over it)",
-        )
-    } else {
-        (
-            ErrorKind::Failed,
-            "this object holds no configuration (clear_config was called); call load_config first, or liblxc would write its defaults",
-        )
-    };
     Err(Error::new(kind, member.name, reason).with_container(h.name()))
 }
 
