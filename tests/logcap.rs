@@ -3,7 +3,8 @@
 //! Checked here: the log never shows in the configuration; a container's own `lxc.log.file` keeps
 //! working and explains its failures; a failing create explains itself with liblxc's lines and the
 //! template's stderr; nothing reaches the process's stderr; the log follows the object through
-//! `clear_config` and `load_config`; one descriptor per object, given back when it is dropped.
+//! `clear_config` and `load_config`; one descriptor per object, given back when it is dropped; a
+//! log that successful calls fill is emptied; a monitor cannot fill the log of a dropped object.
 mod common;
 
 use std::io::Read;
@@ -167,4 +168,74 @@ fn each_object_holds_one_descriptor_while_it_lives() {
         after <= before + 5,
         "dropped: {before} -> {after} descriptors"
     );
+}
+
+/// The size of every in-memory log of lxc-rs that process `pid` holds open.
+fn object_logs_of(pid: u32) -> Vec<u64> {
+    let dir = format!("/proc/{pid}/fd");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            std::fs::read_link(e.path())
+                .is_ok_and(|t| t.to_string_lossy().starts_with("/memfd:lxc-rs-log "))
+        })
+        .filter_map(|e| std::fs::metadata(e.path()).ok().map(|m| m.len()))
+        .collect()
+}
+
+/// The pid of the monitor of `name` in `lxcpath`.
+fn monitor_of(lxcpath: &std::path::Path, name: &str) -> Option<u32> {
+    let want = format!("[lxc monitor] {} {name}", lxcpath.display());
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        String::from_utf8_lossy(&cmd)
+            .trim_end_matches('\0')
+            .starts_with(&want)
+            .then_some(pid)
+    })
+}
+
+#[test]
+fn a_log_that_fills_between_failures_is_emptied() {
+    let _serial = serial();
+    let lx = lxcpath!();
+    let c = lx.busybox("chatty");
+    // liblxc logs an ERROR line (over 100 bytes) on each of these calls, and yet they succeed:
+    // 30,000 of them write more than 3 MiB that no failure reads.
+    for _ in 0..30_000 {
+        c.keys(Some("lxc.net.0.")).expect("keys");
+    }
+    let me = std::process::id();
+    let sizes = object_logs_of(me);
+    assert!(!sizes.is_empty(), "no object log open");
+    assert!(
+        sizes.iter().all(|s| *s <= 2 << 20),
+        "object logs grew to {sizes:?} bytes"
+    );
+}
+
+#[test]
+fn a_monitor_cannot_fill_the_log_of_a_dropped_object() {
+    let _serial = serial();
+    let lx = lxcpath!();
+    let c = lx.running("mon");
+    let monitor = monitor_of(lx.path(), "mon").expect("the monitor");
+    assert_eq!(
+        object_logs_of(monitor).len(),
+        1,
+        "the monitor keeps the log"
+    );
+    drop(c);
+    // The monitor logs each refused request; nobody reads that log any more.
+    let c = lx.container("mon");
+    for _ in 0..50 {
+        c.running_config_item("lxc.bogus")
+            .expect_err("an unknown key");
+    }
+    assert_eq!(object_logs_of(monitor), vec![0]);
+    c.stop().expect("stop");
 }

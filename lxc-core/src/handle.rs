@@ -147,6 +147,9 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         let _guard = self.lock();
+        if Arc::strong_count(&self.log) == 1 {
+            self.log.retire();
+        }
         // SAFETY: we own one reference; after this call we never touch the pointer again. A -1
         // (lock failure) cannot be acted on in a destructor and is ignored, never panicked on.
         unsafe {

@@ -15,7 +15,10 @@
 //! share the object and the log, and their calls are serialised. A failure takes the ERROR lines
 //! written since the last failure explained, and of those only the lines stamped after the call
 //! started (see [`within`]), so the lines of an earlier successful call are left out too. Successful
-//! calls pay one pointer comparison; the log is read only on failure.
+//! calls pay one pointer comparison; the log is read only on failure, and its size checked every
+//! few thousand calls (emptied past 1 MiB). When the last handle of the object is dropped, the log
+//! is emptied and sealed against growth, so a monitor that inherited it cannot fill it for the
+//! container's lifetime.
 //!
 //! Members that run in a forked child (`IN_CHILD` in the API table: create, snapshot, clone, …)
 //! log there to a memfd of the call's instead, together with the child's stderr (a template's
@@ -37,13 +40,17 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU8, Ordering};
 use std::sync::Mutex;
 
 use crate::ffi::{self, LxcContainer};
 
-/// Past this size a container's in-memory log is emptied when read.
+/// Past this size a container's in-memory log is emptied when read, or when checked.
 const MAX_LOG: u64 = 1 << 20;
+
+/// Calls between two checks of the size of an object's log (a configuration's `lxc.log.level`, or
+/// a monitor that logs often, can fill it between failures).
+const CHECK_EVERY: u32 = 4096;
 
 /// Capture is off (`LXC_RS_LOG_CAPTURE=0`, or liblxc refused the set-up).
 const OFF: u8 = 0;
@@ -111,6 +118,8 @@ pub(crate) fn use_callers_file(file: Option<&std::path::Path>) {
 pub(crate) struct Slot {
     /// The configuration (`c->lxc_conf`) the sink was set up for; null for none.
     conf: AtomicPtr<c_void>,
+    /// Calls since the log was last checked (calls on one object are serialised).
+    calls: AtomicU32,
     inner: Mutex<Inner>,
 }
 
@@ -140,6 +149,7 @@ impl Slot {
         };
         Slot {
             conf: AtomicPtr::new(std::ptr::null_mut()),
+            calls: AtomicU32::new(0),
             inner: Mutex::new(Inner { sink: None, from }),
         }
     }
@@ -162,6 +172,47 @@ impl Slot {
         if conf != self.conf.load(Ordering::Relaxed) {
             // SAFETY: as promised by the caller.
             unsafe { self.resync(c, conf) };
+        }
+        // Not a read-modify-write: calls on one object do not overlap, and a lost count is harmless.
+        let n = self.calls.load(Ordering::Relaxed).wrapping_add(1);
+        self.calls.store(n, Ordering::Relaxed);
+        if n % CHECK_EVERY == 0 {
+            self.trim();
+        }
+    }
+
+    /// Empties the log when it grew past [`MAX_LOG`] (lines no failure asked for).
+    #[cold]
+    #[inline(never)]
+    fn trim(&self) {
+        let mut inner = self.inner();
+        if let Some(Sink::Memfd { fd, dev, ino }) = inner.sink {
+            if let Some(f) = reopen(fd, dev, ino) {
+                if f.metadata().is_ok_and(|m| m.len() > MAX_LOG) && f.set_len(0).is_ok() {
+                    inner.from = 0;
+                }
+            }
+        }
+    }
+
+    /// When the last handle of the object goes: empties the log and seals it against growth. The
+    /// monitor of a container started through the object keeps its own descriptor on it, and its
+    /// later lines would pile up in memory with no one to read them; now its writes fail and are
+    /// dropped, as they would be without lxc-rs.
+    pub(crate) fn retire(&self) {
+        let inner = self.inner();
+        if let Some(Sink::Memfd { fd, dev, ino }) = inner.sink {
+            if let Some(f) = reopen(fd, dev, ino) {
+                let _ = f.set_len(0);
+                // SAFETY: fcntl on a descriptor we own; the memfd was made with MFD_ALLOW_SEALING.
+                unsafe {
+                    libc::fcntl(
+                        std::os::fd::AsRawFd::as_raw_fd(&f),
+                        libc::F_ADD_SEALS,
+                        libc::F_SEAL_GROW,
+                    )
+                };
+            }
         }
     }
 
@@ -342,7 +393,12 @@ unsafe fn own_log_file(c: *mut LxcContainer) -> Option<Sink> {
 /// As [`Slot::sync`].
 unsafe fn install(c: *mut LxcContainer) -> Option<Sink> {
     // SAFETY: a static name and CLOEXEC; a negative result is handled.
-    let raw = unsafe { libc::memfd_create(c"lxc-rs-log".as_ptr(), libc::MFD_CLOEXEC) };
+    let raw = unsafe {
+        libc::memfd_create(
+            c"lxc-rs-log".as_ptr(),
+            libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING,
+        )
+    };
     if raw < 0 {
         return None;
     }
