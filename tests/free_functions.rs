@@ -205,7 +205,7 @@ fn listing_error_names_the_missing_lxcpath() {
 /// Set by [`log_init_before_any_container_honours_the_level`] for its child process.
 const CHILD: &str = "LXC_RS_TEST_LOG_CHILD";
 
-/// lxc-rs sets liblxc's log up itself (at ERROR, in memory) the first time a container is opened.
+/// lxc-rs sets liblxc's log up itself (at ERROR, no file) the first time a container is opened.
 /// After that, `log::init` can move the log to the caller's file at ERROR, but refuses another level
 /// (liblxc would ignore it).
 #[test]
