@@ -4703,7 +4703,7 @@ fn starting_a_missing_program_under_init_fails() {
     let c = lx.busybox("ui");
     let r = c.start_with(true, &["/nonexistent/program"]);
     let _ = c.wait(State::Stopped, Duration::from_secs(5));
-    let problems: Vec<String> = refused(
+    let mut problems: Vec<String> = refused(
         "start_with(true, [/nonexistent/program])",
         r,
         "start",
@@ -4712,6 +4712,17 @@ fn starting_a_missing_program_under_init_fails() {
     )
     .into_iter()
     .collect();
+    // A directory, reached through `..` that stays inside the rootfs.
+    let r = c.start_with(true, &["/../../bin"]);
+    let _ = c.wait(State::Stopped, Duration::from_secs(5));
+    problems.extend(refused(
+        "start_with(true, [/../../bin])",
+        r,
+        "start",
+        Some("ui"),
+        &[K::InvalidArgument],
+    ));
+    assert_eq!(c.state().expect("state"), State::Stopped);
     assert_no_problems(&problems);
 }
 
