@@ -445,6 +445,27 @@ void lxcrs_glue_set_child_log(int fd)
 	child_log_fd = fd;
 }
 
+/*
+ * How long the parent waits for the next child of this thread before it kills it (-1: for ever),
+ * set by the caller around one in-child call whose row bounds it; whether the last child was
+ * killed at that deadline.
+ */
+static __thread int child_deadline_ms = -1;
+static __thread bool child_killed;
+
+void lxcrs_glue_set_child_deadline(int ms)
+{
+	child_deadline_ms = ms;
+}
+
+bool lxcrs_glue_child_killed(void)
+{
+	bool k = child_killed;
+
+	child_killed = false;
+	return k;
+}
+
 /* Forks. Returns 0 in the child, the child's pid in the parent, -1 (errno set) on failure. */
 pid_t lxcrs_glue_child_begin(int fds[2])
 {
@@ -502,7 +523,7 @@ void lxcrs_glue_child_end(int fds[2], long long value)
 
 /*
  * In the parent: the child's result. Returns 0, or -1 with errno set when the child died without
- * sending one (errno ECHILD).
+ * sending one (errno ECHILD), or was killed at the deadline (errno ETIMEDOUT).
  */
 int lxcrs_glue_child_wait(pid_t pid, int fds[2], long long *value)
 {
@@ -510,7 +531,23 @@ int lxcrs_glue_child_wait(pid_t pid, int fds[2], long long *value)
 	char *p = (char *)&r;
 	size_t got = 0;
 	int status;
+	struct pollfd pf = { .fd = fds[0], .events = POLLIN };
 
+	child_killed = false;
+	while (child_deadline_ms >= 0) {
+		int n = poll(&pf, 1, child_deadline_ms);
+		if (n > 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue; /* restarts the whole timeout: a bound, not an exact one */
+		kill(pid, SIGKILL);
+		close(fds[0]);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		child_killed = true;
+		errno = ETIMEDOUT;
+		return -1;
+	}
 	while (got < sizeof(r)) {
 		ssize_t n = read(fds[0], p + got, sizeof(r) - got);
 		if (n < 0 && errno == EINTR)
@@ -538,42 +575,4 @@ struct lxc_container *lxcrs_glue_cloned(struct lxc_container *c, const char *new
 {
 	return lxc_container_new(newname ? newname : c->name,
 				 lxcpath ? lxcpath : c->config_path);
-}
-
-/*
- * liblxc's freeze()/unfreeze() in a forked child that is killed after timeout_ms: they poll the
- * cgroup v1 freezer with no timeout (see lxc-decls/src/freeze.rs). The caller has already brought
- * the freezer to the target, so the child normally finds it there at once, tells the container's
- * state listeners and exits. Returns 1 when the member succeeded, 0 when it failed (errno from the
- * child), and -1 with errno ETIMEDOUT when the child was killed (or errno when it could not run).
- */
-int lxcrs_glue_freezer_bounded(struct lxc_container *c, bool freeze, int timeout_ms)
-{
-	int fds[2];
-	long long r = 0;
-	struct pollfd p;
-	pid_t pid = lxcrs_glue_child_begin(fds);
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0)
-		lxcrs_glue_child_end(fds, (freeze ? c->freeze(c) : c->unfreeze(c)) ? 1 : 0);
-	p.fd = fds[0];
-	p.events = POLLIN;
-	for (;;) {
-		int n = poll(&p, 1, timeout_ms);
-		if (n > 0)
-			break;
-		if (n < 0 && errno == EINTR)
-			continue; /* restarts the whole timeout: a bound, not an exact one */
-		kill(pid, SIGKILL);
-		close(fds[0]);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (lxcrs_glue_child_wait(pid, fds, &r) < 0)
-		return -1;
-	return r ? 1 : 0;
 }

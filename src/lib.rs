@@ -61,6 +61,36 @@ pub fn header_version() -> &'static str {
     lxc_core::version::header_string()
 }
 
+/// Writing declarations of your own: `#[lxc_method]` on a type that holds a [`Handle`](dsl::Handle).
+///
+/// ```no_run
+/// use lxc::dsl::{lxc_method, AsHandle, Handle};
+///
+/// struct Mine(Handle);
+///
+/// impl AsHandle for Mine {
+///     fn handle(&self) -> &Handle {
+///         &self.0
+///     }
+/// }
+///
+/// impl Mine {
+///     /// The value of a configuration key.
+///     #[lxc_method(get_config_item)]
+///     pub fn value(&self, key: &str) -> lxc::Result<String>;
+/// }
+/// ```
+///
+/// The member's name is the whole declaration: its row in the API table supplies how it fails,
+/// how it hands its value back and its contract. The expansion reaches the runtime through this
+/// crate's hidden `__private::v1` module, so depending on `lxc` is enough.
+pub mod dsl {
+    #[doc(inline)]
+    pub use lxc_core::__private::AsHandle;
+    pub use lxc_core::Handle;
+    pub use lxc_macros::lxc_method;
+}
+
 /// Raw access for what the safe API does not cover yet: the liblxc container object type.
 pub mod raw {
     pub use lxc_core::ffi::LxcContainer;

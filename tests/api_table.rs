@@ -6,10 +6,7 @@
 //! - every row is declared in `lxc-decls` with `#[lxc_method]`, skipped with a reason (the variadics),
 //!   or listed in `NOT_YET_DECLARED` (which must not list a declared member).
 
-#[path = "../lxc-macros/src/table.rs"]
-#[allow(dead_code)]
-mod table;
-
+use lxc_api as table;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 

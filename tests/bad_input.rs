@@ -495,13 +495,15 @@ fn operations_on_an_undefined_container() {
     let err = c.config_item("lxc.uts.name").expect_err("no configuration");
     assert_eq!(err.code(), Some(-1), "{err}");
     assert!(err.to_string().contains("\"ghost\""), "{err}");
-    // liblxc 5.0.2 reports success for these on a container that does not exist (nothing to do).
-    c.stop().expect("stop of an undefined container is a no-op");
+    // liblxc 5.0.2 reports success for stop of a container that does not exist, which stopped
+    // nothing: the contract checks first and says so (issue 10).
+    expect_error(c.stop(), "stop", "ghost", ErrorKind::NotRunning);
+    // shutdown documents success for a container that does not run (nothing to shut down).
     c.shutdown(Duration::from_secs(1))
         .expect("shutdown of an undefined container is a no-op");
     expect_error(
         c.destroy_with_snapshots(),
-        "destroy",
+        "destroy_with_snapshots",
         "ghost",
         ErrorKind::NotFound,
     );
@@ -532,13 +534,15 @@ fn starting_a_running_container_fails() {
 }
 
 #[test]
-fn freezing_a_stopped_container_fails_and_unfreezing_it_is_a_no_op() {
+fn freezing_unfreezing_or_stopping_a_stopped_container_is_not_running() {
     let lx = lxcpath!();
     let c = lx.busybox("cold");
     let before = lx.tree();
     expect_error(c.freeze(), "freeze", "cold", ErrorKind::NotRunning);
-    // liblxc 5.0.2 returns true for unfreeze of a stopped (defined) container.
-    c.unfreeze().expect("unfreeze of a stopped container");
+    // liblxc 5.0.2 returns true for unfreeze of a stopped container; its docs promise
+    // NotRunning, and so does stop's (issue 10).
+    expect_error(c.unfreeze(), "unfreeze", "cold", ErrorKind::NotRunning);
+    expect_error(c.stop(), "stop", "cold", ErrorKind::NotRunning);
     expect_error(c.reboot(), "reboot", "cold", ErrorKind::NotRunning);
     expect_error(c.init_pid(), "init_pid", "cold", ErrorKind::NotRunning);
     assert_eq!(c.state().expect("state"), State::Stopped);
@@ -554,7 +558,7 @@ fn destroying_or_renaming_a_running_container_fails() {
     expect_error(c.destroy(), "destroy", "busy", ErrorKind::Running);
     expect_error(
         c.destroy_with_snapshots(),
-        "destroy",
+        "destroy_with_snapshots",
         "busy",
         ErrorKind::Running,
     );

@@ -6,69 +6,7 @@ use std::io;
 
 use crate::version::Version;
 
-/// What went wrong, for matching. More kinds may be added.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The container is not defined (it has no configuration in its lxcpath), or a named thing
-    /// (snapshot, key, file) does not exist.
-    NotFound,
-    /// The operation needs a running container and this one is not running.
-    NotRunning,
-    /// The operation needs a stopped container and this one is running.
-    Running,
-    /// The container, or the new name, already exists.
-    AlreadyExists,
-    /// The member is newer than the running liblxc, or its API extension is missing.
-    Unsupported,
-    /// An argument was refused before or by liblxc: a NUL byte, a name that would escape the lxcpath,
-    /// an unknown configuration key, an out-of-range value.
-    InvalidArgument,
-    /// The operation did not finish in the time allowed.
-    Timeout,
-    /// The caller lacks the privilege for the operation.
-    PermissionDenied,
-    /// liblxc returned text that is not valid UTF-8 where the Rust type asked for a `String`.
-    InvalidData,
-    /// liblxc reported failure without a reason that fits a kind above.
-    Failed,
-}
-
-impl ErrorKind {
-    pub(crate) fn from_errno(errno: i32) -> ErrorKind {
-        match errno {
-            libc::ENOENT | libc::ESRCH | libc::ENODATA => ErrorKind::NotFound,
-            libc::EEXIST => ErrorKind::AlreadyExists,
-            libc::EINVAL | libc::E2BIG | libc::ENAMETOOLONG => ErrorKind::InvalidArgument,
-            libc::ETIMEDOUT => ErrorKind::Timeout,
-            libc::EPERM | libc::EACCES => ErrorKind::PermissionDenied,
-            libc::ENOSYS | libc::EOPNOTSUPP => ErrorKind::Unsupported,
-            libc::ECONNREFUSED => ErrorKind::NotRunning,
-            _ => ErrorKind::Failed,
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            ErrorKind::NotFound => "not found",
-            ErrorKind::NotRunning => "container is not running",
-            ErrorKind::Running => "container is running",
-            ErrorKind::AlreadyExists => "already exists",
-            ErrorKind::Unsupported => "not supported by the running liblxc",
-            ErrorKind::InvalidArgument => "invalid argument",
-            ErrorKind::Timeout => "timed out",
-            ErrorKind::PermissionDenied => "permission denied",
-            ErrorKind::InvalidData => "liblxc returned invalid data",
-            ErrorKind::Failed => "failed",
-        }
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.describe())
-    }
-}
+pub use lxc_api::ErrorKind;
 
 /// The result of every fallible lxc-rs call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -107,6 +45,15 @@ impl Error {
             reason,
             since: None,
         }))
+    }
+
+    /// The same failure (operation, container, argument, code, errno) with another kind and
+    /// reason: what a declaration's `explain` function gives once it knows more.
+    #[must_use]
+    pub fn rephrased(mut self, kind: ErrorKind, reason: impl Into<Cow<'static, str>>) -> Error {
+        self.0.kind = kind;
+        self.0.reason = reason.into();
+        self
     }
 
     pub(crate) fn unsupported(op: &'static str, since: Version, reason: String) -> Error {

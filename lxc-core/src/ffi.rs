@@ -127,13 +127,11 @@ unsafe extern "C" {
     pub fn lxcrs_glue_set_child_log(fd: c_int);
     /// The container object's configuration (`c->lxc_conf`), as an opaque pointer; null for none.
     pub fn lxcrs_glue_conf(c: *mut LxcContainer) -> *mut core::ffi::c_void;
-    /// liblxc's `freeze` (or `unfreeze`) in a forked child killed after `timeout_ms`: 1 done,
-    /// 0 failed, -1 with errno `ETIMEDOUT` when killed.
-    pub fn lxcrs_glue_freezer_bounded(
-        c: *mut LxcContainer,
-        freeze: bool,
-        timeout_ms: c_int,
-    ) -> c_int;
+    /// How long the parent waits for this thread's next in-child call before it kills the
+    /// child (-1: for ever).
+    pub fn lxcrs_glue_set_child_deadline(ms: c_int);
+    /// Whether this thread's last in-child call was killed at its deadline (and forgets it).
+    pub fn lxcrs_glue_child_killed() -> bool;
     /// A zero-filled `struct migrate_opts` at the installed header's size (written to `size`).
     pub fn lxcrs_glue_migrate_opts_new(
         directory: *const c_char,

@@ -32,6 +32,6 @@ pub use version::Version;
 #[doc(hidden)]
 #[allow(missing_docs)]
 pub mod meta {
-    use crate::version::{Member, Needs, Version};
+    use crate::version::{Member, Version};
     include!(concat!(env!("OUT_DIR"), "/meta.rs"));
 }

@@ -193,54 +193,28 @@ pub fn has_api_extension(name: &str) -> bool {
     unsafe { ffi::lxcrs_v1_lxc_has_api_extension(c.as_ptr()) }
 }
 
-/// The container state a member needs. Used only to explain a failure, after it happened.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[doc(hidden)]
-pub enum Needs {
-    /// Nothing in particular.
-    Nothing,
-    /// A defined container.
-    Defined,
-    /// A running container.
-    Running,
-    /// A defined, stopped container.
-    Stopped,
-}
-
-/// What the runtime knows of one member of the API table.
+/// What the runtime knows of one member: its row of the API table (`lxc-api`), which holds its
+/// whole contract, and what the build found in the installed header.
 #[derive(Debug)]
 #[doc(hidden)]
 pub struct Member {
-    /// The C name.
-    pub name: &'static str,
+    /// The row of the API table.
+    pub row: &'static lxc_api::Member,
     /// The first release that has it.
-    pub since: Version,
-    /// The API extension that announces it, if any.
-    pub api_ext: Option<&'static str>,
+    pub release: Version,
     /// Whether calls must pass the runtime guard.
     pub guarded: bool,
     /// Whether the header the crate was compiled against has it.
     pub in_header: bool,
-    /// The state it needs.
-    pub needs: Needs,
-    /// Whether it takes a timeout (a failure may be the timeout running out).
-    pub timed: bool,
-    /// Whether liblxc crashes when it is called without a defined container and loaded
-    /// configuration: checked before the call.
-    pub needs_config: bool,
-    /// Whether liblxc reports success when the container does not run: checked before the call.
-    pub running_first: bool,
-    /// When liblxc misbehaves on an object that holds no configuration of a defined container: the
-    /// kind and reason of the refusal, checked before the call.
-    pub loaded_first: Option<(crate::ErrorKind, &'static str)>,
-    /// Whether liblxc gives an object without configuration a blank one first.
-    pub makes_config: bool,
-    /// Whether the trampoline runs it in a forked child.
-    pub in_child: bool,
-    /// The kind and reason of a failure that liblxc logs nothing about.
-    pub silent: Option<(crate::ErrorKind, &'static str)>,
-    /// How it fails, in words.
-    pub fails: &'static str,
+}
+
+impl std::ops::Deref for Member {
+    type Target = lxc_api::Member;
+
+    #[inline(always)]
+    fn deref(&self) -> &lxc_api::Member {
+        self.row
+    }
 }
 
 impl Member {
@@ -264,20 +238,20 @@ impl Member {
         let reason = if !self.in_header {
             format!(
                 "needs liblxc {} or newer, but lxc-rs was built against the {} headers, which lack it",
-                self.since,
+                self.release,
                 header_string()
             )
-        } else if !rt.at_least(self.since) {
+        } else if !rt.at_least(self.release) {
             format!(
                 "needs liblxc {} or newer; this process runs liblxc {rt}",
-                self.since
+                self.release
             )
         } else if let Some(ext) = self.api_ext.filter(|e| !has_api_extension(e)) {
             format!("needs the liblxc API extension `{ext}`, which liblxc {rt} does not have")
         } else {
             return Ok(());
         };
-        Err(Error::unsupported(self.name, self.since, reason))
+        Err(Error::unsupported(self.name, self.release, reason))
     }
 }
 

@@ -44,7 +44,7 @@ impl Container {
     /// helpers [`memory_usage`](Container::memory_usage), [`memory_limit`](Container::memory_limit),
     /// [`cpu_usage`](Container::cpu_usage) and [`pids_limit`](Container::pids_limit) pick the right
     /// key themselves.
-    #[lxc_method(get_cgroup_item, ret = BufString, err = Neg)]
+    #[lxc_method(get_cgroup_item)]
     pub fn cgroup_item(&self, key: &str) -> Result<String>;
 
     /// Writes `value` to the cgroup file `key` of the running container, e.g.
@@ -58,35 +58,39 @@ impl Container {
     /// before liblxc sees it) or a value the kernel refuses; [`ErrorKind::NotFound`] when the
     /// container's cgroup has no file `key`; [`ErrorKind::NotRunning`] when the container does not
     /// run. liblxc logs nothing for these: lxc-rs tells them apart by reading `key` back.
-    pub fn set_cgroup_item(&self, key: &str, value: &str) -> Result<()> {
-        let fail = |kind, why: String| self.error_in(kind, "set_cgroup_item", why);
+    #[lxc_method(set_cgroup_item, pre = Self::cgroup_file_name, explain = Self::cgroup_write_refused)]
+    pub fn set_cgroup_item(&self, key: &str, value: &str) -> Result<()>;
+
+    fn cgroup_file_name(&self, key: &str, _: &str) -> Result<()> {
         if key.is_empty() || key.contains('/') || key == "." || key == ".." {
-            return Err(fail(
+            return Err(self.error_in(
                 ErrorKind::InvalidArgument,
+                "set_cgroup_item",
                 format!("{key:?} is not the name of a cgroup file"),
             ));
         }
-        match self.set_cgroup_item_raw(key, value) {
-            Err(e) if e.kind() == ErrorKind::Failed && e.reason().contains("logged no reason") => {
-                let shown: String = value.chars().take(64).collect();
-                Err(match self.cgroup_item(key) {
-                    Err(_) => fail(
-                        ErrorKind::NotFound,
-                        format!("the container's cgroup has no readable file {key:?}"),
-                    ),
-                    Ok(_) => fail(
-                        ErrorKind::InvalidArgument,
-                        format!("the kernel refused the value {shown:?} for {key:?}"),
-                    ),
-                })
-            }
-            r => r,
-        }
+        Ok(())
     }
 
-    /// liblxc's `set_cgroup_item`.
-    #[lxc_method(set_cgroup_item, ret = Unit, err = False)]
-    pub(crate) fn set_cgroup_item_raw(&self, key: &str, value: &str) -> Result<()>;
+    /// liblxc logs nothing when the write fails: reading `key` back tells a missing file from a
+    /// value the kernel refused.
+    #[cold]
+    fn cgroup_write_refused(&self, e: Error, _: &(), key: &str, value: &str) -> Error {
+        if e.kind() != ErrorKind::Failed || !e.reason().contains("logged no reason") {
+            return e;
+        }
+        let shown: String = value.chars().take(64).collect();
+        match self.cgroup_item(key) {
+            Err(_) => e.rephrased(
+                ErrorKind::NotFound,
+                format!("the container's cgroup has no readable file {key:?}"),
+            ),
+            Ok(_) => e.rephrased(
+                ErrorKind::InvalidArgument,
+                format!("the kernel refused the value {shown:?} for {key:?}"),
+            ),
+        }
+    }
 }
 
 /// Helpers that know the key names of both cgroup layouts.

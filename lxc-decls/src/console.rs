@@ -59,7 +59,7 @@ impl Container {
     /// [`ErrorKind::NotRunning`] when the container is not running; `Failed` when the terminal does
     /// not exist, is busy (reserved by another caller), or every terminal is busy;
     /// [`ErrorKind::InvalidArgument`] for a number above `i32::MAX`.
-    #[lxc_method(console_getfd, ret = Manual, err = Neg)]
+    #[lxc_method(console_getfd)]
     pub fn console_fd(&self, tty_num: Option<u32>) -> Result<ConsoleFd> {
         let call = Call::method(self, &meta::console_getfd)?;
         let mut tty: c_int = match tty_num.map(c_int::try_from) {
@@ -128,6 +128,7 @@ impl Container {
     /// `1..=26` (Ctrl-a to Ctrl-z: liblxc would take any other as given, and the session could not
     /// be left), checked before anything changes; [`ErrorKind::NotRunning`] when the container
     /// does not run, and [`ErrorKind::Failed`] with liblxc's reason otherwise.
+    #[lxc_method(console, pre = Self::console_keys)]
     pub fn console(
         &self,
         tty_num: i32,
@@ -135,27 +136,26 @@ impl Container {
         stdout: BorrowedFd<'_>,
         stderr: BorrowedFd<'_>,
         escape: i32,
+    ) -> Result<()>;
+
+    /// liblxc takes any terminal number below -1 as -1 and any escape key.
+    fn console_keys(
+        &self,
+        tty_num: i32,
+        _: BorrowedFd<'_>,
+        _: BorrowedFd<'_>,
+        _: BorrowedFd<'_>,
+        escape: i32,
     ) -> Result<()> {
         let why = if tty_num < -1 {
             format!("terminal number {tty_num}: use -1 for the first free terminal, 0 for the console, or 1 and up")
         } else if !(1..=26).contains(&escape) {
             format!("escape key {escape}: use 1 (Ctrl-a) to 26 (Ctrl-z)")
         } else {
-            return self.console_raw(tty_num, stdin, stdout, stderr, escape);
+            return Ok(());
         };
         Err(self.error_in(ErrorKind::InvalidArgument, "console", why))
     }
-
-    /// liblxc's `console`, which takes any terminal number below -1 as -1 and any escape key.
-    #[lxc_method(console, ret = Unit, err = NegOne)]
-    pub(crate) fn console_raw(
-        &self,
-        tty_num: i32,
-        stdin: BorrowedFd<'_>,
-        stdout: BorrowedFd<'_>,
-        stderr: BorrowedFd<'_>,
-        escape: i32,
-    ) -> Result<()>;
 
     /// Reads the container's console ring buffer: what the container wrote to its console
     /// (`/dev/console`) since the last read, up to the buffer's size, as raw bytes. With `clear`,
@@ -171,7 +171,7 @@ impl Container {
     /// [`ErrorKind::NotRunning`] when the container is not running; [`ErrorKind::NotFound`] when it
     /// has no console ring buffer (liblxc returns `-EFAULT`); `console_log` errors (a negative errno)
     /// otherwise. An empty buffer (`-ENODATA`) is `Ok` with no bytes.
-    #[lxc_method(console_log, ret = Manual, err = NegErrno)]
+    #[lxc_method(console_log)]
     pub fn console_log(&self, clear: bool) -> Result<Vec<u8>> {
         self.console_log_call(clear, true)
     }

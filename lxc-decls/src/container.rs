@@ -159,89 +159,69 @@ impl Container {
     pub fn start(&self) -> Result<()> {
         self.start_with(false, &[] as &[&str])
     }
-
-    /// Destroys the container and all its snapshots. Unlike liblxc's own
-    /// `destroy_with_snapshots`, this also works for a container that never had a snapshot.
-    ///
-    /// # Errors
-    ///
-    /// As [`Container::destroy`] and [`Container::destroy_with_snapshots_raw`].
-    pub fn destroy_with_snapshots(&self) -> Result<()> {
-        let snaps = self.config_path()?.join(self.name()).join("snaps");
-        if snaps.is_dir() {
-            self.destroy_with_snapshots_raw()
-        } else {
-            self.destroy()
-        }
-    }
 }
 
 /// The declarations: one per member of `struct lxc_container`.
 impl Container {
     /// Opens the container `name` in `lxcpath` (`None`: the default lxcpath).
-    #[lxc_method(lxc_container_new, ret = Container, err = Null)]
+    #[lxc_method(lxc_container_new)]
     pub fn with_lxcpath(name: &str, lxcpath: Option<&Path>) -> Result<Container>;
 
     /// Whether the container exists: its configuration file is in the lxcpath.
-    #[lxc_method(is_defined, ret = Bool, err = Never)]
+    #[lxc_method(is_defined)]
     pub fn is_defined(&self) -> bool;
 
     /// The container's state. [`State::Invalid`] when the monitor could not be asked.
-    #[lxc_method(state, ret = StaticStr, err = Null)]
+    #[lxc_method(state)]
     pub fn state(&self) -> Result<State>;
 
     /// Whether the container is running (or frozen). Note liblxc also says `true` when the state
     /// query fails; [`Container::state`] tells the two apart.
-    #[lxc_method(is_running, ret = Bool, err = Never)]
+    #[lxc_method(is_running)]
     pub fn is_running(&self) -> bool;
 
     /// The pid of the container's init, as seen from the host.
-    #[lxc_method(init_pid, ret = Pid, err = NegOne)]
+    #[lxc_method(init_pid)]
     pub fn init_pid(&self) -> Result<i32>;
-
-    /// liblxc's `load_config`, which reads a directory as an empty file.
-    #[lxc_method(load_config, ret = Unit, err = False)]
-    pub(crate) fn load_config_raw(&self, alt_file: Option<&Path>) -> Result<()>;
 
     /// Loads the configuration from `alt_file`, or from the container's own file with `None`.
     ///
     /// # Errors
     ///
     /// [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) when `alt_file` is a
-    /// directory or holds a NUL byte, and [`ErrorKind::Failed`](lxc_core::ErrorKind::Failed) with
-    /// liblxc's reason when it cannot be read or parsed.
-    pub fn load_config(&self, alt_file: Option<&Path>) -> Result<()> {
-        if let Some(f) = alt_file.filter(|f| f.is_dir()) {
-            return Err(self.error_in(
+    /// directory (liblxc would read it as an empty file) or holds a NUL byte, and
+    /// [`ErrorKind::Failed`](lxc_core::ErrorKind::Failed) with liblxc's reason when it cannot be
+    /// read or parsed.
+    #[lxc_method(load_config, pre = Self::not_a_directory)]
+    pub fn load_config(&self, alt_file: Option<&Path>) -> Result<()>;
+
+    fn not_a_directory(&self, alt_file: Option<&Path>) -> Result<()> {
+        match alt_file.filter(|f| f.is_dir()) {
+            Some(f) => Err(self.error_in(
                 lxc_core::ErrorKind::InvalidArgument,
                 "load_config",
                 format!("{} is a directory, not a configuration file", f.display()),
-            ));
+            )),
+            None => Ok(()),
         }
-        self.load_config_raw(alt_file)
     }
-
-    /// liblxc's `start`, which leaves the calling process in the new monitor's cgroup:
-    /// [`Container::start_with`] moves it back.
-    #[lxc_method(start, ret = Unit, err = False)]
-    pub(crate) fn start_raw(&self, use_init: bool, argv: &[&str]) -> Result<()>;
 
     /// Whether [`Container::start_with`] daemonizes (the default) or runs in the foreground.
     /// Needs a loaded configuration.
-    #[lxc_method(want_daemonize, ret = Unit, err = False)]
+    #[lxc_method(want_daemonize)]
     pub fn want_daemonize(&self, daemonize: bool) -> Result<()>;
 
     /// Whether a start closes every inherited descriptor. Needs a loaded configuration.
-    #[lxc_method(want_close_all_fds, ret = Unit, err = False)]
+    #[lxc_method(want_close_all_fds)]
     pub fn want_close_all_fds(&self, close: bool) -> Result<()>;
 
     /// The path of the container's configuration file.
-    #[lxc_method(config_file_name, ret = String, err = Null)]
+    #[lxc_method(config_file_name)]
     pub fn config_file_name(&self) -> Result<PathBuf>;
 
     /// Waits until the container reaches `state`, for at most `timeout` (whole seconds, rounded up;
     /// zero does not wait).
-    #[lxc_method(wait, ret = Unit, err = False)]
+    #[lxc_method(wait)]
     pub fn wait(&self, state: State, timeout: Duration) -> Result<()>;
 
     /// Sets a configuration item in memory (save it with [`Container::save_config`]). An empty value
@@ -254,27 +234,24 @@ impl Container {
     /// an interface MTU that is not a number from 68 to 65535 (`lxc.net.<n>.mtu`), a MAC address
     /// that is not six `:`-separated hex bytes (`x` may stand for a random digit), a signal number
     /// outside 1 to 64 (`lxc.signal.*`).
-    pub fn set_config_item(&self, key: &str, value: &str) -> Result<()> {
-        if let Some(why) = impossible_value(key, value) {
-            return Err(self.error_in(
-                lxc_core::ErrorKind::InvalidArgument,
-                "set_config_item",
-                why,
-            ));
+    #[lxc_method(set_config_item, pre = Self::possible_value)]
+    pub fn set_config_item(&self, key: &str, value: &str) -> Result<()>;
+
+    fn possible_value(&self, key: &str, value: &str) -> Result<()> {
+        match impossible_value(key, value) {
+            Some(why) => {
+                Err(self.error_in(lxc_core::ErrorKind::InvalidArgument, "set_config_item", why))
+            }
+            None => Ok(()),
         }
-        self.set_config_item_raw(key, value)
     }
 
-    /// liblxc's `set_config_item`.
-    #[lxc_method(set_config_item, ret = Unit, err = False)]
-    pub(crate) fn set_config_item_raw(&self, key: &str, value: &str) -> Result<()>;
-
     /// Destroys a stopped container: its rootfs and configuration. Fails if it has snapshots.
-    #[lxc_method(destroy, ret = Unit, err = False)]
+    #[lxc_method(destroy)]
     pub fn destroy(&self) -> Result<()>;
 
     /// Writes the configuration to `alt_file`, or to the container's own file with `None`.
-    #[lxc_method(save_config, ret = Unit, err = False)]
+    #[lxc_method(save_config)]
     pub fn save_config(&self, alt_file: Option<&Path>) -> Result<()>;
 
     /// Creates the container: runs `template` (or none, to write only the configuration) with `argv`
@@ -290,35 +267,8 @@ impl Container {
     /// [`Failed`](lxc_core::ErrorKind::Failed) with liblxc's reason when the template or the
     /// backing store fails. When it fails, the container's directory is removed if this call made
     /// it (liblxc 5.0 leaves the configuration, the rootfs or a `loop` file behind).
+    #[lxc_method(create, pre = Self::before_create, post = Self::load_created, explain = Self::undo_create)]
     pub fn create_with(
-        &self,
-        template: Option<&str>,
-        bdevtype: Option<&str>,
-        specs: Option<&BdevSpecs>,
-        flags: CreateFlags,
-        argv: &[&str],
-    ) -> Result<()> {
-        let dir = self.config_path().ok().map(|p| p.join(self.name()));
-        let existed = dir.as_ref().map_or(true, |d| d.symlink_metadata().is_ok());
-        let created = self.create_raw(template, bdevtype, specs, flags, argv);
-        if created.is_ok() {
-            // liblxc's create ran in a child (see `IN_CHILD` in the API table); in the caller's
-            // process it ends by loading the configuration the template wrote into the object.
-            self.clear_config();
-            self.load_config_raw(None)?;
-        }
-        if let (Err(e), Some(dir)) = (&created, dir) {
-            // Not when someone else made it meanwhile: that is their container.
-            if !existed && e.kind() != lxc_core::ErrorKind::AlreadyExists {
-                let _ = std::fs::remove_dir_all(&dir);
-            }
-        }
-        created
-    }
-
-    /// liblxc's `create`.
-    #[lxc_method(create, ret = Unit, err = False)]
-    pub(crate) fn create_raw(
         &self,
         template: Option<&str>,
         bdevtype: Option<&str>,
@@ -327,73 +277,122 @@ impl Container {
         argv: &[&str],
     ) -> Result<()>;
 
+    /// The container's directory, when it is not there before `create` (a failure removes it
+    /// only if this call made it).
+    fn before_create(
+        &self,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: Option<&BdevSpecs>,
+        _: CreateFlags,
+        _: &[&str],
+    ) -> Result<Option<PathBuf>> {
+        let dir = self.config_path().ok().map(|p| p.join(self.name()));
+        Ok(dir.filter(|d| d.symlink_metadata().is_err()))
+    }
+
+    /// liblxc's create ran in a child (see its row in the API table); in the caller's process it
+    /// ends by loading the configuration the template wrote into the object.
+    fn load_created(
+        &self,
+        _: &Option<PathBuf>,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: Option<&BdevSpecs>,
+        _: CreateFlags,
+        _: &[&str],
+    ) -> Result<()> {
+        self.clear_config();
+        self.load_config(None)
+    }
+
+    /// liblxc 5.0 leaves the configuration, the rootfs or a `loop` file behind a failed create:
+    /// the directory goes, when this call made it and nobody else made it meanwhile.
+    #[cold]
+    #[allow(clippy::too_many_arguments)]
+    fn undo_create(
+        &self,
+        e: lxc_core::Error,
+        made: &Option<PathBuf>,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: Option<&BdevSpecs>,
+        _: CreateFlags,
+        _: &[&str],
+    ) -> lxc_core::Error {
+        if let (Some(dir), false) = (made, e.kind() == lxc_core::ErrorKind::AlreadyExists) {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        e
+    }
+
     /// Renames the stopped container (a clone and a destroy). This handle keeps the old name: open
     /// a new `Container` for `new_name`.
-    #[lxc_method(rename, ret = Unit, err = False)]
+    #[lxc_method(rename)]
     pub fn rename(&self, new_name: &str) -> Result<()>;
 
     /// Asks the container to reboot (sends `lxc.signal.reboot`, or SIGINT) and returns at once.
-    #[lxc_method(reboot, ret = Unit, err = False)]
+    #[lxc_method(reboot)]
     pub fn reboot(&self) -> Result<()>;
 
     /// Asks the container to shut down (sends `lxc.signal.halt`, or SIGPWR) and waits up to
     /// `timeout` for it to stop. Succeeds at once if it is not running.
-    #[lxc_method(shutdown, ret = Unit, err = False)]
+    #[lxc_method(shutdown)]
     pub fn shutdown(&self, timeout: Duration) -> Result<()>;
 
     /// Forgets the configuration loaded in this object (not the file).
-    #[lxc_method(clear_config, ret = Unit, err = Never)]
+    #[lxc_method(clear_config)]
     pub fn clear_config(&self);
 
     /// Clears a configuration item in memory.
-    #[lxc_method(clear_config_item, ret = Unit, err = False)]
+    #[lxc_method(clear_config_item)]
     pub fn clear_config_item(&self, key: &str) -> Result<()>;
 
     /// The value of a configuration item, e.g. `lxc.uts.name`; `""` when unset. List-valued items
     /// come one per line.
-    #[lxc_method(get_config_item, ret = BufString, err = Neg)]
+    #[lxc_method(get_config_item)]
     pub fn config_item(&self, key: &str) -> Result<String>;
 
     /// The value of a configuration item in the running container's monitor.
-    #[lxc_method(get_running_config_item, ret = String, err = Null)]
+    #[lxc_method(get_running_config_item)]
     pub fn running_config_item(&self, key: &str) -> Result<String>;
 
     /// The configuration keys under `prefix` (`None`: every key liblxc supports). With a prefix,
     /// liblxc gives the sub-keys without it: `keys(Some("lxc.net.0"))` lists `"type"`, `"link"`, … as
     /// valid for that interface's type.
-    #[lxc_method(get_keys, ret = BufString, err = Neg)]
+    #[lxc_method(get_keys)]
     pub fn keys(&self, prefix: Option<&str>) -> Result<KeyList>;
 
     /// The lxcpath this object looks in.
-    #[lxc_method(get_config_path, ret = StaticStr, err = Null)]
+    #[lxc_method(get_config_path)]
     pub fn config_path(&self) -> Result<PathBuf>;
 
     /// Points this object at another lxcpath.
-    #[lxc_method(set_config_path, ret = Unit, err = False)]
+    #[lxc_method(set_config_path)]
     pub fn set_config_path(&self, path: &Path) -> Result<()>;
 
     /// Whether the caller may control the container (the monitor accepts its credentials).
-    #[lxc_method(may_control, ret = Bool, err = Never)]
+    #[lxc_method(may_control)]
     pub fn may_control(&self) -> bool;
 
-    /// Destroys the container and all its snapshots, as liblxc does it: fails for a container that
-    /// never had a snapshot. [`Container::destroy_with_snapshots`] does not.
-    #[lxc_method(destroy_with_snapshots, ret = Unit, err = False)]
-    pub fn destroy_with_snapshots_raw(&self) -> Result<()>;
+    /// Destroys the stopped container and all its snapshots; a container that never had a
+    /// snapshot is destroyed too (liblxc's own member fails for it).
+    #[lxc_method(destroy_with_snapshots, pre = Self::snaps_dir, explain = Self::undo_snaps_dir)]
+    pub fn destroy_with_snapshots(&self) -> Result<()>;
 
     /// Asks the container to reboot and waits up to `timeout` until it runs again. A container
     /// that does not run is refused with `NotRunning` before liblxc is called (liblxc would report
     /// success without rebooting anything).
-    #[lxc_method(reboot2, ret = Unit, err = False)]
+    #[lxc_method(reboot2)]
     pub fn reboot2(&self, timeout: Duration) -> Result<()>;
 
     /// A pidfd for the container's init (closed on drop).
-    #[lxc_method(init_pidfd, ret = OwnedFd, err = NegErrno)]
+    #[lxc_method(init_pidfd)]
     pub fn init_pidfd(&self) -> Result<OwnedFd>;
 
     /// Sets the timeout, in seconds, of the queries to the monitor (`state`, `is_running`); -1 for
     /// none. Needs liblxc 6.0.
-    #[lxc_method(set_timeout, ret = Unit, err = False, since = "6.0.0")]
+    #[lxc_method(set_timeout)]
     pub fn set_timeout(&self, seconds: i32) -> Result<()>;
 }
 

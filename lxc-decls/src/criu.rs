@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use lxc_core::__private::err::Failure;
-use lxc_core::__private::{class, ffi, lower, meta, AsC, Call};
+use lxc_core::__private::{ffi, meta, Call};
 use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
@@ -284,11 +284,12 @@ fn require_config(call: &Call<'_>) -> Result<()> {
     })
 }
 
-fn require_directory(call: &Call<'_>, directory: &Path, what: &str) -> Result<()> {
+fn require_directory(c: &Container, op: &'static str, directory: &Path, what: &str) -> Result<()> {
     if directory.as_os_str().is_empty() {
-        return Err(call.error(
+        return Err(c.error_in(
             ErrorKind::InvalidArgument,
-            format!("{what} is empty: CRIU needs an images directory").into(),
+            op,
+            format!("{what} is empty: CRIU needs an images directory"),
         ));
     }
     Ok(())
@@ -353,20 +354,9 @@ fn criu_on_path() -> bool {
 }
 
 /// `e` with `kind` and `reason` instead of its own, keeping what liblxc returned.
-fn rebuild(call: &Call<'_>, e: &Error, kind: ErrorKind, reason: String) -> Error {
-    let mut out = call.error(kind, reason.into());
-    if let Some(code) = e.code() {
-        out = out.with_code(code);
-    }
-    if let Some(errno) = e.raw_os_error() {
-        out = out.with_errno(errno);
-    }
-    out
-}
-
 /// Adds why CRIU failed (its log, or its absence) to a failure of liblxc. `criu_ran_and_failed`
 /// (liblxc returned +1) makes the kind [`ErrorKind::Failed`] whatever liblxc's log suggested.
-fn explain_criu(call: &Call<'_>, e: Error, log: &CriuLog, criu_ran_and_failed: bool) -> Error {
+fn explain_criu(e: Error, log: &CriuLog, criu_ran_and_failed: bool) -> Error {
     let mut reason = e.reason().trim_end_matches("; criu output:").to_owned();
     let extra = match log.errors() {
         Some(errors) => Some(errors),
@@ -390,7 +380,7 @@ fn explain_criu(call: &Call<'_>, e: Error, log: &CriuLog, criu_ran_and_failed: b
             reason = format!("{reason}; {extra}");
         }
     }
-    rebuild(call, &e, kind, reason)
+    e.rephrased(kind, reason)
 }
 
 impl Container {
@@ -425,29 +415,21 @@ impl Container {
     /// [`ErrorKind::NotFound`] for one that is not defined; [`ErrorKind::InvalidArgument`] for an
     /// empty directory or one with a NUL byte; [`ErrorKind::Failed`] when CRIU is missing or fails,
     /// with the `Error` lines of CRIU's `dump.log` as the reason.
-    #[lxc_method(checkpoint, ret = Manual, err = False)]
-    pub fn checkpoint(&self, directory: &Path, stop: bool, verbose: bool) -> Result<()> {
-        let call = Call::method(self, &meta::checkpoint)?;
-        let dir = lower::<class::MutStr, _>(directory, &call, "directory")?;
-        require_directory(&call, directory, "the checkpoint directory")?;
-        require_config(&call)?;
-        let log = CriuLog::before(directory, Some("dump"));
-        // SAFETY: the container pointer is live for the call; `dir` is a NUL-terminated string
-        // that liblxc only reads and that outlives the call.
-        let ok = unsafe {
-            ffi::lxcrs_v1_checkpoint(call.ptr(), AsC::<class::MutStr>::as_c(&dir), stop, verbose)
-        };
-        if ok {
-            return Ok(());
-        }
-        let e = call.fail(Failure {
-            code: None,
-            errno: None,
-        });
-        Err(match e.kind() {
+    #[lxc_method(checkpoint, pre = Self::criu_dump_log, explain = Self::criu_dump_failed)]
+    pub fn checkpoint(&self, directory: &Path, stop: bool, verbose: bool) -> Result<()>;
+
+    /// Before a checkpoint: CRIU needs an images directory; its `dump.log` as it was.
+    fn criu_dump_log(&self, directory: &Path, _stop: bool, _verbose: bool) -> Result<CriuLog> {
+        require_directory(self, "checkpoint", directory, "the checkpoint directory")?;
+        Ok(CriuLog::before(directory, Some("dump")))
+    }
+
+    #[cold]
+    fn criu_dump_failed(&self, e: Error, log: &CriuLog, _: &Path, _: bool, _: bool) -> Error {
+        match e.kind() {
             ErrorKind::NotRunning | ErrorKind::Running => e,
-            _ => explain_criu(&call, e, &log, false),
-        })
+            _ => explain_criu(e, log, false),
+        }
     }
 
     /// Restores the stopped container with CRIU from the checkpoint in `directory`; it runs
@@ -464,39 +446,29 @@ impl Container {
     /// [`ErrorKind::InvalidArgument`] for an empty directory or one with a NUL byte;
     /// [`ErrorKind::Failed`] when CRIU is missing or fails (no checkpoint in `directory`, a kernel CRIU does not support), with the `Error` lines of CRIU's
     /// `restore.log` as the reason.
-    #[lxc_method(restore, ret = Manual, err = False)]
-    pub fn restore(&self, directory: &Path, verbose: bool) -> Result<()> {
-        let call = Call::method(self, &meta::restore)?;
-        let dir = lower::<class::MutStr, _>(directory, &call, "directory")?;
-        require_directory(&call, directory, "the checkpoint directory")?;
-        require_config(&call)?;
-        // SAFETY: the container pointer is live and held for the call.
-        let running = unsafe { ffi::lxcrs_v1_is_running(call.ptr()) };
-        if !running && !directory.is_dir() {
-            return Err(call.error(
-                ErrorKind::NotFound,
-                format!(
+    #[lxc_method(restore, pre = Self::criu_restore_log, explain = Self::criu_restore_failed)]
+    pub fn restore(&self, directory: &Path, verbose: bool) -> Result<()>;
+
+    /// Before a restore: an images directory; its `restore.log` as it was.
+    fn criu_restore_log(&self, directory: &Path, _verbose: bool) -> Result<CriuLog> {
+        require_directory(self, "restore", directory, "the checkpoint directory")?;
+        Ok(CriuLog::before(directory, Some("restore")))
+    }
+
+    /// A restore from a directory that does not exist is `NotFound`; CRIU's log says the rest.
+    #[cold]
+    fn criu_restore_failed(&self, e: Error, log: &CriuLog, directory: &Path, _: bool) -> Error {
+        match e.kind() {
+            ErrorKind::NotRunning | ErrorKind::Running => e,
+            _ if !directory.is_dir() => {
+                let why = format!(
                     "the checkpoint directory {} does not exist (or is not a directory)",
                     directory.display()
-                )
-                .into(),
-            ));
+                );
+                e.rephrased(ErrorKind::NotFound, why)
+            }
+            _ => explain_criu(e, log, false),
         }
-        let log = CriuLog::before(directory, Some("restore"));
-        // SAFETY: as in `checkpoint`.
-        let ok =
-            unsafe { ffi::lxcrs_v1_restore(call.ptr(), AsC::<class::MutStr>::as_c(&dir), verbose) };
-        if ok {
-            return Ok(());
-        }
-        let e = call.fail(Failure {
-            code: None,
-            errno: None,
-        });
-        Err(match e.kind() {
-            ErrorKind::NotRunning | ErrorKind::Running => e,
-            _ => explain_criu(&call, e, &log, false),
-        })
     }
 
     /// Runs one step of a CRIU migration, with every option of liblxc's `struct migrate_opts`:
@@ -520,11 +492,16 @@ impl Container {
     /// - [`ErrorKind::Failed`] (+1): CRIU is missing or failed; the reason quotes the `Error`
     ///   lines of CRIU's log in the images directory (see
     ///   where CRIU cannot work in [`Container::checkpoint`]).
-    #[lxc_method(migrate, ret = Manual, err = NonZero)]
+    #[lxc_method(migrate)]
     pub fn migrate(&self, cmd: MigrateCommand, opts: &MigrateOptions) -> Result<MigrateOutcome> {
         let call = Call::method(self, &meta::migrate)?;
         if cmd != MigrateCommand::FeatureCheck {
-            require_directory(&call, &opts.directory, "MigrateOptions::directory")?;
+            require_directory(
+                self,
+                "migrate",
+                &opts.directory,
+                "MigrateOptions::directory",
+            )?;
             require_config(&call)?;
         }
         let c_opts = MigrateOptsC::new(opts, &call)?;
@@ -557,22 +534,17 @@ impl Container {
                 // SAFETY: the container pointer is live for the call; the clone lock is held.
                 let running = unsafe { ffi::lxcrs_v1_is_running(call.ptr()) };
                 match (cmd, running) {
-                    (MigrateCommand::Restore, true) => rebuild(
-                        &call,
-                        &e,
+                    (MigrateCommand::Restore, true) => e.rephrased(
                         ErrorKind::Running,
-                        "the container is running; stop it before a restore".into(),
+                        "the container is running; stop it before a restore",
                     ),
-                    (MigrateCommand::PreDump | MigrateCommand::Dump, false) => rebuild(
-                        &call,
-                        &e,
-                        ErrorKind::NotRunning,
-                        "the container is not running".into(),
-                    ),
+                    (MigrateCommand::PreDump | MigrateCommand::Dump, false) => {
+                        e.rephrased(ErrorKind::NotRunning, "the container is not running")
+                    }
                     _ => e,
                 }
             }
-            r if r > 0 => explain_criu(&call, e, &log, true),
+            r if r > 0 => explain_criu(e, &log, true),
             _ => e,
         })
     }

@@ -29,16 +29,12 @@ impl Container {
     /// for it): [`ErrorKind::NotFound`] when it does not exist, [`ErrorKind::InvalidArgument`] when
     /// it is not a character or block device or holds a NUL byte. [`ErrorKind::Failed`] when the
     /// cgroup write or the `mknod` fails.
-    pub fn add_device_node(&self, src: &Path, dest: Option<&Path>) -> Result<()> {
-        if self.is_running() {
-            host_device(self, "add_device_node", dest.unwrap_or(src))?;
-        }
-        self.add_device_node_raw(src, dest)
-    }
+    #[lxc_method(add_device_node, pre = Self::device_to_add)]
+    pub fn add_device_node(&self, src: &Path, dest: Option<&Path>) -> Result<()>;
 
-    /// liblxc's `add_device_node`.
-    #[lxc_method(add_device_node, ret = Unit, err = False)]
-    pub(crate) fn add_device_node_raw(&self, src: &Path, dest: Option<&Path>) -> Result<()>;
+    fn device_to_add(&self, src: &Path, dest: Option<&Path>) -> Result<()> {
+        host_device(self, "add_device_node", dest.unwrap_or(src))
+    }
 
     /// Removes a device node that [`add_device_node`](Container::add_device_node) made, with the
     /// same arguments: denies the device in the container's devices cgroup and unlinks the node
@@ -50,21 +46,21 @@ impl Container {
     /// As for [`add_device_node`](Container::add_device_node): [`ErrorKind::NotRunning`], then the
     /// host path ([`ErrorKind::NotFound`], [`ErrorKind::InvalidArgument`]), and
     /// [`ErrorKind::Failed`] when the node cannot be removed.
-    pub fn remove_device_node(&self, src: &Path, dest: Option<&Path>) -> Result<()> {
-        if self.is_running() {
-            host_device(self, "remove_device_node", dest.unwrap_or(src))?;
-        }
-        self.remove_device_node_raw(src, dest)
-    }
+    #[lxc_method(remove_device_node, pre = Self::device_to_remove)]
+    pub fn remove_device_node(&self, src: &Path, dest: Option<&Path>) -> Result<()>;
 
-    /// liblxc's `remove_device_node`.
-    #[lxc_method(remove_device_node, ret = Unit, err = False)]
-    pub(crate) fn remove_device_node_raw(&self, src: &Path, dest: Option<&Path>) -> Result<()>;
+    fn device_to_remove(&self, src: &Path, dest: Option<&Path>) -> Result<()> {
+        host_device(self, "remove_device_node", dest.unwrap_or(src))
+    }
 }
 
-/// Checks the host path liblxc will `stat` for a device node.
+/// Checks the host path liblxc will `stat` for a device node, once the container runs (a
+/// container that does not run is refused as such first).
 fn host_device(c: &Container, op: &'static str, path: &Path) -> Result<()> {
     use std::os::unix::fs::FileTypeExt;
+    if !c.is_running() {
+        return Ok(());
+    }
     let (kind, why) = match std::fs::metadata(path) {
         Ok(m) if m.file_type().is_char_device() || m.file_type().is_block_device() => return Ok(()),
         Ok(_) => (

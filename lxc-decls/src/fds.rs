@@ -1,9 +1,7 @@
 //! Descriptors of a running container's processes: its devpts instance and its seccomp notifier.
 
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::OwnedFd;
 
-use lxc_core::__private::err::Neg;
-use lxc_core::__private::{ffi, meta, Call, Policy};
 use lxc_core::Result;
 use lxc_macros::lxc_method;
 
@@ -15,7 +13,7 @@ impl Container {
     ///
     /// Open a new pseudo-terminal of the container with it:
     /// `openat(devpts_fd, "ptmx", O_RDWR | O_NOCTTY)`.
-    #[lxc_method(devpts_fd, ret = OwnedFd, err = NegErrno, since = "4.0.5", api_ext = "devpts_fd")]
+    #[lxc_method(devpts_fd)]
     pub fn devpts_fd(&self) -> Result<OwnedFd>;
 
     /// The seccomp notify descriptor of a container running with a `notify` action in its seccomp
@@ -37,28 +35,13 @@ impl Container {
     /// [`ErrorKind::NotRunning`](lxc_core::ErrorKind::NotRunning) when the container is not
     /// running; `Failed` (errno `EBADF`) when this process holds no notify descriptor: the container
     /// has no notify policy or was not started in the foreground by this process.
-    #[lxc_method(seccomp_notify_fd, ret = Manual, err = Neg)]
-    pub fn seccomp_notify_fd(&self) -> Result<OwnedFd> {
-        let call = Call::method(self, &meta::seccomp_notify_fd)?;
-        // SAFETY: the container pointer is live and the clone lock (if any) is held for the call.
-        let fd = unsafe { ffi::lxcrs_v1_seccomp_notify_fd(call.ptr()) };
-        if let Some(failure) = <Neg as Policy<std::ffi::c_int>>::check(&fd) {
-            return Err(call.fail(failure));
-        }
-        // SAFETY: liblxc owns `fd` and keeps it open while the lock is held; we only duplicate it.
-        let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-        borrowed.try_clone_to_owned().map_err(|e| {
-            call.error(
-                lxc_core::ErrorKind::Failed,
-                format!("cannot duplicate liblxc's seccomp notify descriptor: {e}").into(),
-            )
-        })
-    }
+    #[lxc_method(seccomp_notify_fd)]
+    pub fn seccomp_notify_fd(&self) -> Result<OwnedFd>;
 
     /// A new descriptor of the running container's seccomp notifier, received from its monitor
     /// (closed on drop). Works from any process, unlike
     /// [`seccomp_notify_fd`](Container::seccomp_notify_fd). The container needs a `notify` action in
     /// its seccomp policy.
-    #[lxc_method(seccomp_notify_fd_active, ret = OwnedFd, err = NegErrno, since = "4.0.5", api_ext = "seccomp_notify_fd_active")]
+    #[lxc_method(seccomp_notify_fd_active)]
     pub fn seccomp_notify_fd_active(&self) -> Result<OwnedFd>;
 }

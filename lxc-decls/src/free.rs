@@ -9,26 +9,26 @@ use lxc_macros::lxc_method;
 use crate::container::Container;
 
 /// The version string of the running liblxc, e.g. `"5.0.2"`.
-#[lxc_method(lxc_get_version, ret = StaticStr, err = Never)]
+#[lxc_method(lxc_get_version)]
 pub fn version() -> Result<String>;
 
 /// A value of liblxc's global configuration (`lxc.lxcpath`, `lxc.default_config`,
 /// `lxc.bdev.lvm.vg`, …). An unknown key is `InvalidArgument`; a known key without a value is
 /// `Failed` with no errno.
-#[lxc_method(lxc_get_global_config_item, ret = StaticStr, err = Null)]
+#[lxc_method(lxc_get_global_config_item)]
 pub fn global_config_item(key: &str) -> Result<String>;
 
 /// Whether liblxc knows the configuration key `key`. The match is exact: `"lxc.net"` is known,
 /// `"lxc.net.0.type"` is not.
-#[lxc_method(lxc_config_item_is_supported, ret = Bool, err = Never)]
+#[lxc_method(lxc_config_item_is_supported)]
 pub fn config_item_is_supported(key: &str) -> Result<bool>;
 
 /// Whether the running liblxc has the API extension `extension`, e.g. `"pidfd"`.
-#[lxc_method(lxc_has_api_extension, ret = Bool, err = Never)]
+#[lxc_method(lxc_has_api_extension)]
 pub fn has_api_extension(extension: &str) -> Result<bool>;
 
 /// The states liblxc can wait for, by its names (`"STOPPED"`, …, `"THAWED"`).
-#[lxc_method(lxc_get_wait_states, ret = Manual, err = Never)]
+#[lxc_method(lxc_get_wait_states)]
 pub fn wait_states() -> Vec<String> {
     // SAFETY: a NULL array asks for the count only.
     let n = unsafe { ffi::lxcrs_v1_lxc_get_wait_states(std::ptr::null_mut()) };
@@ -54,7 +54,7 @@ macro_rules! listing {
         /// # Errors
         ///
         /// When the lxcpath cannot be read, or it has a NUL byte.
-        #[lxc_method($member, ret = Manual, err = Neg)]
+        #[lxc_method($member)]
         pub fn $names(lxcpath: Option<&Path>) -> Result<Vec<String>> {
             let call = Call::free(&meta::$member)?.with_arg(lxc_core::__private::arg_text(&lxcpath));
             let path = lxc_core::__private::lower::<lxc_core::__private::class::OptLxcPath, _>(lxcpath, &call, "lxcpath")?;
@@ -68,7 +68,7 @@ macro_rules! listing {
         /// # Errors
         ///
         /// When the lxcpath cannot be read, or it has a NUL byte.
-        #[lxc_method($member, ret = Manual, err = Neg)]
+        #[lxc_method($member)]
         pub fn $handles(lxcpath: Option<&Path>) -> Result<Vec<Container>> {
             let call = Call::free(&meta::$member)?.with_arg(lxc_core::__private::arg_text(&lxcpath));
             let path = lxc_core::__private::lower::<lxc_core::__private::class::OptLxcPath, _>(lxcpath, &call, "lxcpath")?;

@@ -20,16 +20,14 @@
 //! undo each other. On the cgroup v2 layout liblxc's
 //! members are called directly.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use std::ffi::c_int;
-
-use lxc_core::__private::err::Failure;
-use lxc_core::__private::{ffi, meta, Call};
+use lxc_core::__private::{bound_next_child, ChildBound};
 use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
@@ -47,39 +45,65 @@ const STATE: &str = "freezer.state";
 type Key = (PathBuf, String);
 
 /// One lock per container in this process, dropped from the map when nobody holds it.
-static LOCKS: Mutex<Option<HashMap<Key, Arc<Mutex<()>>>>> = Mutex::new(None);
+static LOCKS: Mutex<Option<HashMap<Key, Arc<Gate>>>> = Mutex::new(None);
 
-struct Serial {
+/// A lock that can be held by a value that owns it (a `pre` function returns it, and the
+/// declaration keeps it until liblxc returned).
+#[derive(Default)]
+struct Gate {
+    held: Mutex<bool>,
+    freed: Condvar,
+}
+
+/// The per-container lock of freeze, unfreeze and stop, held.
+pub(crate) struct Held {
     key: Key,
-    lock: Arc<Mutex<()>>,
+    gate: Arc<Gate>,
 }
 
-impl Serial {
-    fn of(key: Key) -> Serial {
-        let mut map = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
-        let lock = map
-            .get_or_insert_with(HashMap::new)
-            .entry(key.clone())
-            .or_default()
-            .clone();
-        Serial { key, lock }
-    }
-
-    fn hold(&self) -> MutexGuard<'_, ()> {
-        self.lock.lock().unwrap_or_else(PoisonError::into_inner)
+impl Held {
+    fn take(key: Key) -> Held {
+        let gate = {
+            let mut map = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+            map.get_or_insert_with(HashMap::new)
+                .entry(key.clone())
+                .or_default()
+                .clone()
+        };
+        let mut held = gate.held.lock().unwrap_or_else(PoisonError::into_inner);
+        while *held {
+            held = gate
+                .freed
+                .wait(held)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *held = true;
+        drop(held);
+        Held { key, gate }
     }
 }
 
-impl Drop for Serial {
+impl Drop for Held {
     fn drop(&mut self) {
+        *self
+            .gate
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = false;
+        self.gate.freed.notify_one();
         let mut map = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
         // Two references (the map's and this one) and nobody else: nobody waits for it.
-        if Arc::strong_count(&self.lock) == 2 {
+        if Arc::strong_count(&self.gate) == 2 {
             if let Some(m) = map.as_mut() {
                 m.remove(&self.key);
             }
         }
     }
+}
+
+thread_local! {
+    /// The deadline `freeze_timeout`/`unfreeze_timeout` give the declared member they call.
+    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
 impl Container {
@@ -89,10 +113,8 @@ impl Container {
     /// # Errors
     ///
     /// As [`freeze_timeout`](Self::freeze_timeout).
-    #[lxc_method(freeze, ret = Manual, err = False)]
-    pub fn freeze(&self) -> Result<()> {
-        self.freezer(true, DEFAULT_FREEZE_TIMEOUT)
-    }
+    #[lxc_method(freeze, pre = Self::freeze_first, explain = Self::thaw_after_timeout)]
+    pub fn freeze(&self) -> Result<()>;
 
     /// Freezes every process of the running container and waits until they are frozen, for at
     /// most `timeout`.
@@ -101,7 +123,7 @@ impl Container {
     /// one at a time. On the cgroup v1 freezer a cgroup stuck in `FREEZING` (a task in `vfork`
     /// whose child was frozen first) is thawed and frozen again; when the deadline passes the
     /// container is thawed, so it is never left half frozen. liblxc's own `freeze` has no
-    /// timeout.
+    /// timeout: it runs in a child that is killed at the deadline (at least one second).
     ///
     /// # Errors
     ///
@@ -110,7 +132,10 @@ impl Container {
     /// thawed again), and [`ErrorKind::Failed`] when liblxc cannot write the freezer or another
     /// process thawed it meanwhile.
     pub fn freeze_timeout(&self, timeout: Duration) -> Result<()> {
-        self.freezer(true, timeout)
+        DEADLINE.set(Some(Instant::now() + timeout));
+        let r = self.freeze();
+        DEADLINE.set(None);
+        r
     }
 
     /// Thaws a frozen container and waits until its processes run again, for at most
@@ -121,25 +146,87 @@ impl Container {
     /// [`ErrorKind::NotRunning`] when the container does not run, [`ErrorKind::Timeout`] when it
     /// is still frozen at the deadline, and [`ErrorKind::Failed`] when liblxc cannot write the
     /// freezer.
-    #[lxc_method(unfreeze, ret = Manual, err = False)]
-    pub fn unfreeze(&self) -> Result<()> {
-        self.freezer(false, DEFAULT_FREEZE_TIMEOUT)
+    #[lxc_method(unfreeze, pre = Self::unfreeze_first)]
+    pub fn unfreeze(&self) -> Result<()>;
+
+    /// Thaws a frozen container and waits until its processes run again, for at most `timeout`.
+    ///
+    /// # Errors
+    ///
+    /// As [`unfreeze`](Self::unfreeze).
+    pub fn unfreeze_timeout(&self, timeout: Duration) -> Result<()> {
+        DEADLINE.set(Some(Instant::now() + timeout));
+        let r = self.unfreeze();
+        DEADLINE.set(None);
+        r
     }
 
-    fn freezer(&self, freeze: bool, timeout: Duration) -> Result<()> {
-        let op = if freeze { "freeze" } else { "unfreeze" };
-        let deadline = Instant::now() + timeout;
-        let key = match self.config_path() {
-            Ok(p) => (p, self.name().to_owned()),
-            Err(_) => return self.freezer_notify(freeze, deadline),
-        };
-        let serial = Serial::of(key);
-        let _held = serial.hold();
+    /// Stops the container at once (SIGKILL to init).
+    ///
+    /// It takes the same per-container lock as [`freeze`](Self::freeze) and
+    /// [`unfreeze`](Self::unfreeze): liblxc's monitor thaws the container so that its init can
+    /// die, and a freeze running at that moment would freeze it again, leaving `stop` waiting for
+    /// ever.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotRunning`] when the container does not run (liblxc 5.0.2 would report
+    /// success), and [`ErrorKind::Failed`] with liblxc's reason otherwise, also when liblxc
+    /// reports success and the container still runs.
+    #[lxc_method(stop, pre = Self::hold_freezer)]
+    pub fn stop(&self) -> Result<()>;
+
+    /// The per-container lock of freeze, unfreeze and stop in this process.
+    fn hold_freezer(&self) -> Result<Option<Held>> {
+        Ok(self
+            .config_path()
+            .ok()
+            .map(|p| Held::take((p, self.name().to_owned()))))
+    }
+
+    fn freeze_first(&self) -> Result<(Option<Held>, ChildBound)> {
+        self.drive_freezer(true)
+    }
+
+    fn unfreeze_first(&self) -> Result<(Option<Held>, ChildBound)> {
+        self.drive_freezer(false)
+    }
+
+    /// Before liblxc's `freeze`/`unfreeze`: takes the lock, brings the cgroup v1 freezer to the
+    /// target within the deadline, and bounds liblxc's own member (which then finds the state
+    /// right, tells the container's state listeners and returns) by what is left of it.
+    fn drive_freezer(&self, freeze: bool) -> Result<(Option<Held>, ChildBound)> {
+        let deadline = DEADLINE
+            .take()
+            .unwrap_or_else(|| Instant::now() + DEFAULT_FREEZE_TIMEOUT);
+        let held = self.hold_freezer()?;
         // Only the v1 freezer has `freezer.state`; without it (v2, or not running) liblxc's own
         // member answers, bounded in the same way.
-        if self.cgroup_item(STATE).is_err() {
-            return self.freezer_notify(freeze, deadline);
+        if held.is_some() && self.cgroup_item(STATE).is_ok() {
+            self.drive_v1(freeze, deadline)?;
         }
+        let left = deadline.saturating_duration_since(Instant::now());
+        Ok((held, bound_next_child(left.max(Duration::from_secs(1)))))
+    }
+
+    /// liblxc's `freeze` did not return in time: the container must not stay half frozen.
+    #[cold]
+    fn thaw_after_timeout(&self, e: Error, _: &(Option<Held>, ChildBound)) -> Error {
+        if e.kind() != ErrorKind::Timeout {
+            return e;
+        }
+        let _ = self.set_cgroup_item(STATE, "THAWED");
+        let why = format!(
+            "{} (the freezer changed again while liblxc confirmed it: the container was restarted \
+             or thawed meanwhile); it was thawed again",
+            e.reason()
+        );
+        e.rephrased(ErrorKind::Timeout, why)
+    }
+
+    fn drive_v1(&self, freeze: bool, deadline: Instant) -> Result<()> {
+        let op = if freeze { "freeze" } else { "unfreeze" };
+        let timeout = deadline.saturating_duration_since(Instant::now());
         let (target, other) = if freeze {
             ("FROZEN", "THAWED")
         } else {
@@ -153,7 +240,7 @@ impl Container {
             let now = self.cgroup_item(STATE).map_err(lost)?;
             let now = now.trim();
             if now == target {
-                return self.freezer_notify(freeze, deadline);
+                return Ok(());
             }
             if Instant::now() >= deadline {
                 if freeze {
@@ -192,77 +279,6 @@ impl Container {
             }
             thread::sleep(pause);
             pause = (pause * 2).min(Duration::from_millis(50));
-        }
-    }
-
-    /// Stops the container at once (SIGKILL to init).
-    ///
-    /// It takes the same per-container lock as [`freeze`](Self::freeze) and
-    /// [`unfreeze`](Self::unfreeze): liblxc's monitor thaws the container so that its init can
-    /// die, and a freeze running at that moment would freeze it again, leaving `stop` waiting for
-    /// ever.
-    ///
-    /// # Errors
-    ///
-    /// [`ErrorKind::NotRunning`] when the container does not run, and [`ErrorKind::Failed`] with
-    /// liblxc's reason otherwise.
-    #[lxc_method(stop, ret = Manual, err = False)]
-    pub fn stop(&self) -> Result<()> {
-        let serial = self
-            .config_path()
-            .ok()
-            .map(|p| Serial::of((p, self.name().to_owned())));
-        let _held = serial.as_ref().map(Serial::hold);
-        let call = Call::method(self, &meta::stop)?;
-        // SAFETY: the container pointer is live and held for the call.
-        if unsafe { ffi::lxcrs_v1_stop(call.ptr()) } {
-            return Ok(());
-        }
-        Err(call.fail(Failure {
-            code: Some(0),
-            errno: None,
-        }))
-    }
-
-    /// The freezer reads the target: liblxc's own member now finds it so, tells the container's
-    /// state listeners (`wait`) and returns. It still polls without a bound if the state changes
-    /// meanwhile (another process, or a restart through another handle), so it runs in a child
-    /// that is killed at the deadline (at least one second from now).
-    fn freezer_notify(&self, freeze: bool, deadline: Instant) -> Result<()> {
-        let member = if freeze {
-            &meta::freeze
-        } else {
-            &meta::unfreeze
-        };
-        let call = Call::method(self, member)?;
-        let left = deadline.saturating_duration_since(Instant::now());
-        let ms = c_int::try_from(left.as_millis().max(1000)).unwrap_or(c_int::MAX);
-        // SAFETY: the container pointer is live and held for the call; the glue forks, and only
-        // the child calls the member, on its copy of the object.
-        let r = unsafe { ffi::lxcrs_glue_freezer_bounded(call.ptr(), freeze, ms) };
-        match r {
-            1 => Ok(()),
-            0 => Err(call.fail(Failure {
-                code: Some(0),
-                errno: None,
-            })),
-            _ => {
-                let e = std::io::Error::last_os_error();
-                if freeze && e.raw_os_error() == Some(libc::ETIMEDOUT) {
-                    drop(call);
-                    let _ = self.set_cgroup_item(STATE, "THAWED");
-                    return Err(self.error_in(
-                        ErrorKind::Timeout,
-                        member.name,
-                        "the freezer changed again while liblxc confirmed it (the container was \
-                         restarted or thawed meanwhile); it was thawed again",
-                    ));
-                }
-                Err(call.error(
-                    ErrorKind::Failed,
-                    format!("liblxc's {} could not run: {e}", member.name).into(),
-                ))
-            }
         }
     }
 

@@ -5,6 +5,10 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+// The expansions of `#[lxc_method]` reach the runtime as `::lxc::__private::v1`, the path a crate
+// that depends on the facade sees; here, below the facade, that is lxc-core.
+extern crate lxc_core as lxc;
+
 mod cgroup;
 mod console;
 mod container;

@@ -80,7 +80,7 @@ pub struct LogOptions {
 /// `InvalidArgument` for a NUL byte in an option, an empty log file name or a directory (checked
 /// before anything changes), or for a level other than `Error` once a container was opened;
 /// `Failed` when the log file cannot be opened.
-#[lxc_method(lxc_log_init, ret = Manual, err = Neg)]
+#[lxc_method(lxc_log_init)]
 pub fn init(options: &LogOptions) -> Result<()> {
     let call = Call::free(&meta::lxc_log_init)?;
     let c = |field: &'static str, v: Option<&[u8]>| -> Result<Option<CString>> {
@@ -160,5 +160,5 @@ pub fn init(options: &LogOptions) -> Result<()> {
 }
 
 /// Closes liblxc's log file.
-#[lxc_method(lxc_log_close, ret = Unit, err = Never)]
+#[lxc_method(lxc_log_close)]
 pub fn close();

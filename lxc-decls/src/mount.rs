@@ -96,7 +96,7 @@ impl Container {
     /// [`ErrorKind::NotRunning`](lxc_core::ErrorKind::NotRunning) when the container is not running.
     /// A NUL byte in an argument is [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument),
     /// and liblxc is not called.
-    #[lxc_method(mount, ret = Manual, err = NonZero)]
+    #[lxc_method(mount)]
     pub fn mount(
         &self,
         source: Option<&Path>,
@@ -142,7 +142,7 @@ impl Container {
     /// is mounted at `target`), or liblxc cannot enter the container (a negative value);
     /// [`ErrorKind::NotRunning`](lxc_core::ErrorKind::NotRunning) when the container is not running.
     /// A NUL byte in `target` is [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument).
-    #[lxc_method(umount, ret = Manual, err = NonZero)]
+    #[lxc_method(umount)]
     pub fn umount(&self, target: &Path, flags: UnmountFlags) -> Result<()> {
         let call = Call::method(self, &meta::umount)?;
         let target = lower::<class::Str, _>(target, &call, "target")?;

@@ -77,7 +77,7 @@ impl Container {
     ///
     /// [`ErrorKind::InvalidData`] when an interface name is not UTF-8. Never for liblxc's own
     /// failure, which looks like an empty list.
-    #[lxc_method(get_interfaces, ret = StrVec, err = NullIsEmpty)]
+    #[lxc_method(get_interfaces)]
     pub fn interfaces(&self) -> Result<Vec<String>>;
 
     /// The addresses of the running container as liblxc formats them (`inet_ntop`: `"10.0.3.2"`,
@@ -100,7 +100,7 @@ impl Container {
     /// [`ErrorKind::InvalidArgument`] for a NUL byte in `interface` or `family` (liblxc is not
     /// called); [`ErrorKind::InvalidData`] when an entry is not UTF-8. Never for liblxc's own
     /// failure, which looks like an empty list.
-    #[lxc_method(get_ips, ret = StrVec, err = NullIsEmpty)]
+    #[lxc_method(get_ips)]
     pub fn ips_raw(
         &self,
         interface: Option<&str>,
@@ -121,7 +121,10 @@ impl Container {
     /// byte; [`ErrorKind::NotRunning`] when the container is not running; [`ErrorKind::NotFound`]
     /// when `dev` does not exist on the host (checked before liblxc is called); `Failed` when
     /// liblxc cannot move the device (`dst` is taken in the container, …).
-    pub fn attach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()> {
+    #[lxc_method(attach_interface, pre = Self::interface_to_attach)]
+    pub fn attach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()>;
+
+    fn interface_to_attach(&self, dev: &str, dst: Option<&str>) -> Result<()> {
         let bad = |kind, why: String| Err(self.error_in(kind, "attach_interface", why));
         for name in std::iter::once(dev).chain(dst) {
             if let Some(why) = bad_ifname(name) {
@@ -129,7 +132,7 @@ impl Container {
             }
         }
         if !self.is_running() {
-            return self.attach_interface_raw(dev, dst);
+            return Ok(());
         }
         if let Ok(c) = std::ffi::CString::new(dev) {
             // SAFETY: if_nametoindex reads a NUL-terminated string that outlives the call.
@@ -140,12 +143,8 @@ impl Container {
                 );
             }
         }
-        self.attach_interface_raw(dev, dst)
+        Ok(())
     }
-
-    /// liblxc's `attach_interface`.
-    #[lxc_method(attach_interface, ret = Unit, err = False)]
-    pub(crate) fn attach_interface_raw(&self, dev: &str, dst: Option<&str>) -> Result<()>;
 
     /// Moves the network device `dev` out of the running container back to the host (the network
     /// namespace of the calling process), renamed to `dst` (`None`: keeps its name). liblxc brings it
@@ -157,18 +156,17 @@ impl Container {
     /// byte (liblxc is not called); [`ErrorKind::NotRunning`] when the container is not running;
     /// `Failed` when liblxc cannot move the device (no such device in the container, `dst` taken on
     /// the host, …).
-    pub fn detach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()> {
+    #[lxc_method(detach_interface, pre = Self::interface_to_detach)]
+    pub fn detach_interface(&self, dev: &str, dst: Option<&str>) -> Result<()>;
+
+    fn interface_to_detach(&self, dev: &str, dst: Option<&str>) -> Result<()> {
         for name in std::iter::once(dev).chain(dst) {
             if let Some(why) = bad_ifname(name) {
                 return Err(self.error_in(ErrorKind::InvalidArgument, "detach_interface", why));
             }
         }
-        self.detach_interface_raw(dev, dst)
+        Ok(())
     }
-
-    /// liblxc's `detach_interface`.
-    #[lxc_method(detach_interface, ret = Unit, err = False)]
-    pub(crate) fn detach_interface_raw(&self, dev: &str, dst: Option<&str>) -> Result<()>;
 }
 
 /// Hand-written conveniences on top of the declarations.

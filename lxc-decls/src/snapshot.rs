@@ -4,10 +4,10 @@ use std::ffi::{c_int, CStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use lxc_core::__private::class::{self, AsC};
-use lxc_core::__private::err::{Failure, Neg};
-use lxc_core::__private::{ffi, lower, meta, Call, Policy};
-use lxc_core::{ErrorKind, Result};
+use lxc_core::__private::class;
+use lxc_core::__private::err::Neg;
+use lxc_core::__private::{ffi, meta, Call, Policy};
+use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use crate::flags::CloneFlags;
@@ -67,10 +67,6 @@ fn path(b: &[u8]) -> PathBuf {
 }
 
 impl Container {
-    /// liblxc's `snapshot`, which copies the whole rootfs before it looks at the comment file.
-    #[lxc_method(snapshot, ret = Int, err = NegOne)]
-    pub(crate) fn snapshot_raw(&self, comment_file: Option<&Path>) -> Result<u32>;
-
     /// Takes a snapshot of the stopped container (a full copy for `dir` backing stores) and returns
     /// its number: snapshot `n` is named `snap<n>`. `comment_file` is copied in as its comment.
     ///
@@ -81,7 +77,11 @@ impl Container {
     /// NUL byte (checked first: liblxc would copy the rootfs, then fail and leave the copy),
     /// [`ErrorKind::Running`] when the container runs, and [`ErrorKind::Failed`] with liblxc's
     /// reason otherwise.
-    pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32> {
+    #[lxc_method(snapshot, pre = Self::readable_comment)]
+    pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32>;
+
+    /// liblxc copies the whole rootfs before it looks at the comment file: it is checked first.
+    fn readable_comment(&self, comment_file: Option<&Path>) -> Result<()> {
         if let Some(file) = comment_file {
             let bad = |kind, why: String| Err(self.error_in(kind, "snapshot", why));
             match std::fs::metadata(file) {
@@ -110,7 +110,7 @@ impl Container {
                 }
             }
         }
-        self.snapshot_raw(comment_file)
+        Ok(())
     }
 
     /// The container's snapshots, oldest first. Empty when it has none.
@@ -118,7 +118,7 @@ impl Container {
     /// # Errors
     ///
     /// When liblxc cannot list them, or a name is not UTF-8.
-    #[lxc_method(snapshot_list, ret = Manual, err = Neg)]
+    #[lxc_method(snapshot_list)]
     pub fn snapshots(&self) -> Result<Vec<Snapshot>> {
         let call = Call::method(self, &meta::snapshot_list)?;
         // liblxc leaves the out-pointer untouched when the container has no snapshot directory.
@@ -151,10 +151,6 @@ impl Container {
         Ok(out)
     }
 
-    /// liblxc's `snapshot_restore`.
-    #[lxc_method(snapshot_restore, ret = Unit, err = False)]
-    pub(crate) fn snapshot_restore_raw(&self, name: &str, new_name: Option<&str>) -> Result<()>;
-
     /// Restores snapshot `name` as container `new_name`; `None` restores over this container (which
     /// liblxc destroys first).
     ///
@@ -165,7 +161,11 @@ impl Container {
     /// [`ErrorKind::NotFound`] when there is no such snapshot (or this container is not defined),
     /// [`ErrorKind::InvalidArgument`] for a name that is not one path component, and
     /// [`ErrorKind::Failed`] with liblxc's reason otherwise.
-    pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()> {
+    #[lxc_method(snapshot_restore, pre = Self::free_target)]
+    pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()>;
+
+    /// The container a restore writes must not run, and must not be another that exists.
+    fn free_target(&self, _: &str, new_name: Option<&str>) -> Result<()> {
         let fail = |kind, why: String| Err(self.error_in(kind, "snapshot_restore", why));
         match new_name.filter(|n| *n != self.name()) {
             None if self.is_running() => {
@@ -186,7 +186,7 @@ impl Container {
             }
             _ => {}
         }
-        self.snapshot_restore_raw(name, new_name)
+        Ok(())
     }
 
     /// Destroys snapshot `name` (`snap0`, as [`Container::snapshots`] names them).
@@ -196,55 +196,70 @@ impl Container {
     /// [`ErrorKind::InvalidArgument`] for a name that is not one path component (checked before
     /// liblxc sees it), [`ErrorKind::NotFound`] when the container has no such snapshot, and
     /// [`ErrorKind::Failed`] with liblxc's reason otherwise.
-    #[lxc_method(snapshot_destroy, ret = Manual, err = False)]
-    pub fn snapshot_destroy(&self, name: &str) -> Result<()> {
-        let call = Call::method(self, &meta::snapshot_destroy)?;
-        let snap = lower::<class::SnapName, _>(name, &call, "snapname")?;
-        // SAFETY: the container pointer is live and held for the call; the name is a
-        // NUL-terminated string that outlives it.
-        let ok = unsafe {
-            ffi::lxcrs_v1_snapshot_destroy(call.ptr(), AsC::<class::SnapName>::as_c(&snap))
-        };
-        if ok {
-            return Ok(());
-        }
-        // liblxc says "Could not destroy snapshot" whether it is missing or could not be removed.
-        let dir = self
-            .config_path()
-            .map(|p| p.join(self.name()).join("snaps").join(name));
-        if let Ok(dir) = dir {
-            if !dir.join("config").exists() {
-                return Err(call.error(
-                    ErrorKind::NotFound,
-                    format!(
-                        "there is no snapshot {name:?} ({} does not exist)",
-                        dir.display()
-                    )
-                    .into(),
-                ));
-            }
-        }
-        Err(call.fail(Failure {
-            code: Some(0),
-            errno: None,
-        }))
-    }
+    #[lxc_method(snapshot_destroy, explain = Self::missing_snapshot)]
+    pub fn snapshot_destroy(&self, name: &str) -> Result<()>;
 
-    /// Destroys every snapshot, as liblxc does it: fails for a container that never had one.
-    /// [`Container::snapshot_destroy_all`] does not.
-    #[lxc_method(snapshot_destroy_all, ret = Unit, err = False)]
-    pub fn snapshot_destroy_all_raw(&self) -> Result<()>;
+    /// liblxc says "Could not destroy snapshot" whether it is missing or could not be removed.
+    #[cold]
+    fn missing_snapshot(&self, e: Error, _: &(), name: &str) -> Error {
+        if e.kind() != ErrorKind::Failed {
+            return e;
+        }
+        let Ok(dir) = self
+            .config_path()
+            .map(|p| p.join(self.name()).join("snaps").join(name))
+        else {
+            return e;
+        };
+        if dir.join("config").exists() {
+            return e;
+        }
+        let why = format!(
+            "there is no snapshot {name:?} ({} does not exist)",
+            dir.display()
+        );
+        e.rephrased(ErrorKind::NotFound, why)
+    }
 
     /// Destroys every snapshot; nothing to do is not an error.
     ///
     /// # Errors
     ///
-    /// As [`Container::snapshot_destroy_all_raw`], when there are snapshots.
-    pub fn snapshot_destroy_all(&self) -> Result<()> {
-        if self.snapshots()?.is_empty() {
-            return Ok(());
+    /// [`ErrorKind::NotFound`] when the container is not defined, and [`ErrorKind::Failed`] with
+    /// liblxc's reason when a snapshot cannot be destroyed.
+    #[lxc_method(snapshot_destroy_all, pre = Self::snaps_dir, explain = Self::undo_snaps_dir)]
+    pub fn snapshot_destroy_all(&self) -> Result<()>;
+
+    /// liblxc fails `snapshot_destroy_all` (and `destroy_with_snapshots`) for a container that
+    /// never had a snapshot: it cannot open the `snaps` directory it then removes. An empty one
+    /// is made first, for a defined container, and noted so a failure can remove it again.
+    pub(crate) fn snaps_dir(&self) -> Result<Option<PathBuf>> {
+        if !self.is_defined() {
+            return Ok(None);
         }
-        self.snapshot_destroy_all_raw()
+        let snaps = self.config_path()?.join(self.name()).join("snaps");
+        match std::fs::create_dir(&snaps) {
+            Ok(()) => Ok(Some(snaps)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(None),
+            Err(e) => Err(self.error_in(
+                e.raw_os_error()
+                    .map_or(ErrorKind::Failed, ErrorKind::from_errno),
+                "snapshot_destroy_all",
+                format!(
+                    "cannot make the snapshot directory {}: {e}",
+                    snaps.display()
+                ),
+            )),
+        }
+    }
+
+    /// A failure leaves no `snaps` directory that [`Container::snaps_dir`] made.
+    #[cold]
+    pub(crate) fn undo_snaps_dir(&self, e: Error, made: &Option<PathBuf>) -> Error {
+        if let Some(dir) = made {
+            let _ = std::fs::remove_dir(dir);
+        }
+        e
     }
 
     /// Copies (or snapshots) the container as `new_name` in `lxcpath` (`None`: the same lxcpath),
@@ -252,7 +267,7 @@ impl Container {
     /// copy; [`Container::clone_as`] and [`Container::clone_with_options`] reopen it and can. `bdevtype`/`bdevdata` choose the new backing store, `new_size` its size
     /// for block stores (0: same), `hook_args` are passed to the clone hooks.
     #[allow(clippy::too_many_arguments)] // it mirrors liblxc's `clone`; typed options wrap it
-    #[lxc_method(clone, ret = Container, err = Null)]
+    #[lxc_method(clone)]
     pub fn clone_with(
         &self,
         new_name: Option<&str>,

@@ -12,12 +12,14 @@
 //! way, and every start moves the process back to them, so when the last one returns the process
 //! is where it was before the first began.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use lxc_core::{Error, ErrorKind, Result};
+use lxc_core::{ErrorKind, Result};
+use lxc_macros::lxc_method;
 
 use crate::Container;
 
@@ -51,22 +53,54 @@ impl Container {
     /// liblxc's reason otherwise. When the start succeeded but the process could not be moved
     /// back, the error is [`ErrorKind::Failed`] with operation `start` and says so; the container
     /// runs.
-    pub fn start_with(&self, use_init: bool, argv: &[&str]) -> Result<()> {
+    #[lxc_method(start, pre = Self::before_start, post = Self::after_start)]
+    pub fn start_with(&self, use_init: bool, argv: &[&str]) -> Result<()>;
+
+    /// Refuses a program that cannot be run, and notes where the calling process is.
+    fn before_start(&self, use_init: bool, argv: &[&str]) -> Result<Home> {
         if let (true, Some(program)) = (use_init, argv.first()) {
             self.check_program(program)?;
         }
-        enter();
-        let r = self.start_raw(use_init, argv);
-        let back = leave();
-        r?;
-        back.map_err(|why| {
-            Error::new(
+        Ok(Home::enter())
+    }
+
+    /// Moves the calling process back to its cgroups.
+    fn after_start(&self, home: &Home, _: bool, _: &[&str]) -> Result<()> {
+        home.leave().map_err(|why| {
+            self.error_in(
                 ErrorKind::Failed,
                 "start",
                 format!("the container started, but the calling process could not be moved back to its cgroups: {why}"),
             )
-            .with_container(self.name())
         })
+    }
+}
+
+/// A start under way: the process goes back to its cgroups when it returned, whether it
+/// succeeded or not.
+struct Home {
+    left: Cell<bool>,
+}
+
+impl Home {
+    fn enter() -> Home {
+        enter();
+        Home {
+            left: Cell::new(false),
+        }
+    }
+
+    fn leave(&self) -> std::result::Result<(), String> {
+        if self.left.replace(true) {
+            return Ok(());
+        }
+        leave()
+    }
+}
+
+impl Drop for Home {
+    fn drop(&mut self) {
+        let _ = self.leave();
     }
 }
 

@@ -1,16 +1,17 @@
-//! Checks a parsed declaration against the API table. Every mistake is added to the accumulator, so a
-//! build reports all of them at once, each on the token at fault.
+//! Checks a parsed declaration against its row of the API table (`lxc-api`). Every mistake is added
+//! to the accumulator, so a build reports all of them at once, each on the token at fault.
+//!
+//! One pass per concern: the member, the options the declaration repeats from the table, the
+//! signature's shape, the receiver, the arguments, the return type.
 
-use proc_macro2::Span;
+use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{FnArg, Pat, ReturnType, Type};
 
-use crate::parse::Decl;
+use crate::parse::{Attr, Decl, KindName, API_EXT, ERR, RET, SINCE};
+use lxc_api::{self as table, Class, Err, Kind, Member, Proto};
 
-use crate::parse::{self, Attr, KindName, ERR, RET};
-use crate::table::{self, CRet, Class, Err, Kind, Member};
-
-/// The closed set of `ret =` kinds.
+/// How the runtime lifts the value: the table's protocol, as the expansion names it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Ret {
     Unit,
@@ -24,26 +25,30 @@ pub enum Ret {
     BufString,
     StrVec,
     Container,
-    WaitStatus,
-    Manual,
+    /// The declaration has a body.
+    Body,
 }
 
-pub const RET_KINDS: &[(&str, Ret)] = &[
-    ("Unit", Ret::Unit),
-    ("Bool", Ret::Bool),
-    ("Int", Ret::Int),
-    ("Pid", Ret::Pid),
-    ("OwnedFd", Ret::OwnedFd),
-    ("BorrowedFd", Ret::BorrowedFd),
-    ("StaticStr", Ret::StaticStr),
-    ("String", Ret::String),
-    ("BufString", Ret::BufString),
-    ("StrVec", Ret::StrVec),
-    ("Container", Ret::Container),
-    ("WaitStatus", Ret::WaitStatus),
-    ("Manual", Ret::Manual),
-];
+impl Ret {
+    fn of(p: Proto) -> Ret {
+        match p {
+            Proto::Unit => Ret::Unit,
+            Proto::Bool => Ret::Bool,
+            Proto::Int => Ret::Int,
+            Proto::Pid => Ret::Pid,
+            Proto::OwnedFd => Ret::OwnedFd,
+            Proto::BorrowedFd => Ret::BorrowedFd,
+            Proto::StaticStr => Ret::StaticStr,
+            Proto::MallocStr => Ret::String,
+            Proto::BufString => Ret::BufString,
+            Proto::StrVec => Ret::StrVec,
+            Proto::Container => Ret::Container,
+            Proto::Body => Ret::Body,
+        }
+    }
+}
 
+/// The failure conventions, by the name a declaration may repeat.
 pub const ERR_KINDS: &[(&str, Err)] = &[
     ("Never", Err::Never),
     ("False", Err::False),
@@ -55,18 +60,21 @@ pub const ERR_KINDS: &[(&str, Err)] = &[
     ("NonZero", Err::NonZero),
 ];
 
+/// The protocol names older declarations gave as `ret`, which the table now holds.
+const PROTOCOL_NAMES: &[&str] = &[
+    "Unit",
+    "BufString",
+    "StaticStr",
+    "StrVec",
+    "OwnedFdKind",
+    "Manual",
+    "Pid",
+];
+
 pub fn err_name(e: Err) -> &'static str {
     ERR_KINDS
         .iter()
         .find(|(_, k)| *k == e)
-        .map(|(n, _)| *n)
-        .unwrap_or("?")
-}
-
-pub fn ret_name(r: Ret) -> &'static str {
-    RET_KINDS
-        .iter()
-        .find(|(_, k)| *k == r)
         .map(|(n, _)| *n)
         .unwrap_or("?")
 }
@@ -88,6 +96,12 @@ pub struct Checked {
     pub out: Type,
     pub returns_result: bool,
     pub guarded: bool,
+    /// The function run before the call.
+    pub pre: Option<syn::Path>,
+    /// The function that explains a failure further.
+    pub explain: Option<syn::Path>,
+    /// The function run after a success.
+    pub post: Option<syn::Path>,
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -113,114 +127,71 @@ pub fn suggest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
-fn err_at(errors: &mut crate::Errors, span: Span, msg: String) {
-    errors.at(span, msg);
-}
-
-/// Which C return shapes a `ret` kind can lift.
-fn ret_fits(ret: Ret, c: CRet, m: &Member) -> bool {
-    let has_buf = m.args.iter().any(|a| a.class == Class::BufPtr);
-    match ret {
-        Ret::Manual => true,
-        Ret::BufString => has_buf && c == CRet::Int,
-        _ if has_buf => false,
-        Ret::Unit => matches!(c, CRet::Void | CRet::Bool | CRet::Int),
-        Ret::Bool => c == CRet::Bool,
-        Ret::Int | Ret::OwnedFd | Ret::BorrowedFd | Ret::WaitStatus => c == CRet::Int,
-        Ret::Pid => c == CRet::Pid,
-        Ret::StaticStr => c == CRet::ConstStr,
-        Ret::String => c == CRet::MallocStr,
-        Ret::StrVec => c == CRet::StrVec,
-        Ret::Container => c == CRet::Container,
-    }
-}
-
-fn ret_needs(ret: Ret) -> &'static str {
-    match ret {
-        Ret::Unit => "a `bool`, `int` or `void` status",
-        Ret::Bool => "a `bool` predicate",
-        Ret::Int | Ret::OwnedFd | Ret::BorrowedFd | Ret::WaitStatus => "an `int`",
-        Ret::Pid => "a `pid_t`",
-        Ret::StaticStr => "a `const char *` that liblxc keeps",
-        Ret::String => "a malloc'd `char *`",
-        Ret::BufString => "an `int` length and a caller buffer (`char *retv, int inlen`)",
-        Ret::StrVec => "a NULL-terminated `char **`",
-        Ret::Container => "a `struct lxc_container *`",
-        Ret::Manual => "anything",
-    }
-}
-
-fn c_ret_words(m: &Member) -> String {
-    let has_buf = m.args.iter().any(|a| a.class == Class::BufPtr);
-    if has_buf {
-        format!("`{}` and fills a caller buffer", m.c_ret)
-    } else {
-        format!("`{}`", m.c_ret)
-    }
-}
-
-/// The kinds that fit a member, for "use ..." hints.
-fn fitting_rets(m: &Member) -> String {
-    let c = CRet::of(m.c_ret);
-    let fits: Vec<String> = RET_KINDS
-        .iter()
-        .filter(|(_, r)| *r != Ret::Manual && ret_fits(*r, c, m))
-        .map(|(n, _)| format!("`ret = {n}`"))
-        .collect();
-    if fits.is_empty() {
-        "`ret = Manual`".into()
-    } else {
-        fits.join(" or ")
-    }
-}
-
-fn err_fits(err: Err, c: CRet, m: &Member) -> bool {
-    match err {
-        Err::Never => true,
-        Err::False => c == CRet::Bool || (c == CRet::Int && m.name == "lxc_container_get"),
-        Err::Null | Err::NullIsEmpty => c.is_pointer(),
-        Err::NegOne | Err::Neg | Err::NegErrno | Err::NonZero => matches!(c, CRet::Int | CRet::Pid),
-    }
-}
-
-fn err_needs(err: Err) -> &'static str {
-    match err {
-        Err::Never => "any member",
-        Err::False => "a member that returns `bool`",
-        Err::Null | Err::NullIsEmpty => "a member that returns a pointer",
-        Err::NegOne | Err::Neg | Err::NegErrno | Err::NonZero => "a member that returns `int`",
-    }
-}
-
-fn lookup_kind<T: Copy>(
-    option: &str,
-    k: &KindName,
-    set: &[(&'static str, T)],
-    errors: &mut crate::Errors,
-) -> Option<T> {
-    if let Some((_, v)) = set.iter().find(|(n, _)| *n == k.name) {
-        return Some(*v);
-    }
-    let names: Vec<&str> = set.iter().map(|(n, _)| *n).collect();
-    let hint = match suggest(&k.name, names.iter().copied()) {
-        Some(s) => format!("; did you mean `{s}`?"),
-        None if option == RET => format!(
-            "; `{RET}` names how liblxc hands the value back, not the Rust type (that is the function's return type): one of {}",
-            names.join(", ")
-        ),
-        None => format!("; expected one of {}", names.join(", ")),
-    };
-    err_at(
-        errors,
-        k.span,
-        format!("unknown `{option}` kind `{}`{hint}", k.name),
-    );
-    None
-}
-
 /// Checks everything; returns the checked declaration only if nothing was wrong.
 pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Checked> {
     let before = errors.len();
+    let member = check_member(&attr, item, errors)?;
+    let err = check_err(attr.options.err.as_ref(), member, errors);
+    let guarded = member.newer_than_oldest();
+    check_version_opt(
+        SINCE,
+        attr.options.since.as_ref(),
+        Some(member.since),
+        guarded,
+        member,
+        errors,
+    );
+    check_version_opt(
+        API_EXT,
+        attr.options.api_ext.as_ref(),
+        member.api_ext,
+        guarded,
+        member,
+        errors,
+    );
+    let body = check_shape(item, member, errors);
+    let o = &attr.options;
+    if let (true, Some(p)) = (
+        body,
+        o.pre.as_ref().or(o.explain.as_ref()).or(o.post.as_ref()),
+    ) {
+        errors.at(
+            p.span(),
+            "`pre`, `explain` and `post` are for declarations without a body; a body does what it needs itself".into(),
+        );
+    }
+    check_receiver(item, member, errors);
+    let params = if body {
+        Vec::new()
+    } else {
+        check_args(item, member, errors)
+    };
+    let (out, returns_result) = output(&item.sig);
+    if let Some(t) = &attr.options.ret {
+        check_ret_given(t, &out, &item.sig, errors);
+    }
+    if !body {
+        check_fallibility(item, member, &params, returns_result, guarded, errors);
+    }
+    if errors.len() > before {
+        return None;
+    }
+    Some(Checked {
+        member,
+        ret: Ret::of(member.proto),
+        err: err?,
+        params,
+        out,
+        returns_result,
+        guarded,
+        pre: attr.options.pre,
+        explain: attr.options.explain,
+        post: attr.options.post,
+    })
+}
+
+/// The row, or why there is none.
+fn check_member(attr: &Attr, item: &Decl, errors: &mut crate::Errors) -> Option<&'static Member> {
     let name = attr.member.to_string();
     let Some(member) = table::find(&name) else {
         let candidates = table::MEMBERS
@@ -230,317 +201,299 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
         let hint = suggest(&name, candidates)
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
-        err_at(
-            errors,
+        errors.at(
             attr.member.span(),
-            format!(
-                "`{name}` is neither a method of `struct lxc_container` nor a liblxc function{hint}"
-            ),
+            format!("`{name}` is neither a method of `struct lxc_container` nor a liblxc function{hint}"),
         );
-        check_signature_only(item, errors);
+        if !item.sig.generics.params.is_empty() {
+            errors.at(item.sig.generics.span(), GENERIC.into());
+        }
         return None;
     };
     match member.kind {
         Kind::Variadic(why) => {
-            err_at(
-                errors,
+            errors.at(
                 attr.member.span(),
                 format!("`{name}` cannot be bound ({why})"),
             );
-            return None;
+            None
         }
         Kind::Callback => {
-            err_at(
-                errors,
+            errors.at(
                 attr.member.span(),
                 format!("`{name}` is an attach callback that liblxc calls in the container; it is passed to `attach`, never declared"),
             );
-            return None;
+            None
         }
-        Kind::Method | Kind::Free => {}
+        Kind::Method | Kind::Free => Some(member),
     }
-    let opts = attr.options?;
-    let ret_k = parse::kind_name(RET, &opts.ret, errors);
-    let err_k = parse::kind_name(ERR, &opts.err, errors);
-    let ret = ret_k
-        .as_ref()
-        .and_then(|k| lookup_kind(RET, k, RET_KINDS, errors));
-    let err = err_k
-        .as_ref()
-        .and_then(|k| lookup_kind(ERR, k, ERR_KINDS, errors));
-    let c_ret = CRet::of(member.c_ret);
+}
 
-    if let (Some(r), Some(k)) = (ret, &ret_k) {
-        if !ret_fits(r, c_ret, member) {
-            err_at(
-                errors,
-                k.span,
-                format!(
-                    "`{RET} = {}` needs a member that returns {}, but `{name}` returns {}; use {}",
-                    k.name,
-                    ret_needs(r),
-                    c_ret_words(member),
-                    fitting_rets(member)
-                ),
-            );
-        }
-    }
-    if let (Some(e), Some(k)) = (err, &err_k) {
-        if !err_fits(e, c_ret, member) {
-            err_at(
-                errors,
-                k.span,
-                format!(
-                    "`{ERR} = {}` needs {}, but `{name}` returns `{}`; use `{ERR} = {}`",
-                    k.name,
-                    err_needs(e),
-                    member.c_ret,
-                    err_name(member.err)
-                ),
-            );
-        } else if e != member.err {
-            err_at(
-                errors,
-                k.span,
-                format!(
-                    "`{ERR} = {}` does not match how `{name}` fails: it {}; use `{ERR} = {}`",
-                    k.name,
-                    member.fails,
-                    err_name(member.err)
-                ),
-            );
-        }
-    }
-    if let (Some(Ret::Bool), Some(Err::False), Some(k)) = (ret, err, &ret_k) {
-        err_at(
-            errors,
+const GENERIC: &str =
+    "an lxc method cannot be generic; arguments are lowered by their declared type";
+
+/// `err =`, when given, must be the table's convention.
+fn check_err(given: Option<&KindName>, m: &Member, errors: &mut crate::Errors) -> Option<Err> {
+    let Some(k) = given else {
+        return Some(m.err);
+    };
+    let Some((_, e)) = ERR_KINDS.iter().find(|(n, _)| *n == k.name) else {
+        let names: Vec<&str> = ERR_KINDS.iter().map(|(n, _)| *n).collect();
+        let hint = match suggest(&k.name, names.iter().copied()) {
+            Some(s) => format!("; did you mean `{s}`?"),
+            None => format!("; expected one of {}", names.join(", ")),
+        };
+        errors.at(k.span, format!("unknown `{ERR}` kind `{}`{hint}", k.name));
+        return None;
+    };
+    if *e != m.err {
+        let pointer = table::CRet::of(m.c_ret).is_pointer();
+        let fits = match e {
+            Err::Never => true,
+            Err::False => m.c_ret == "bool",
+            Err::Null | Err::NullIsEmpty => pointer,
+            _ => matches!(m.c_ret, "int" | "pid_t"),
+        };
+        let why = if fits {
+            format!("does not match how `{}` fails: it {}", m.name, m.fails)
+        } else {
+            format!("cannot judge what `{}` returns (`{}`)", m.name, m.c_ret)
+        };
+        errors.at(
             k.span,
-            format!("with `{ERR} = False`, `false` is an error, so `{RET} = Bool` would always be `true`; use `{RET} = Unit`"),
+            format!(
+                "`{ERR} = {}` {why}; use `{ERR} = {}`, or leave `{ERR}` out: the API table knows it",
+                k.name,
+                err_name(m.err)
+            ),
         );
     }
+    Some(*e)
+}
 
-    // Versions.
-    let guarded =
-        table::version_triple(member.since) > table::version_triple(table::OLDEST_SUPPORTED);
-    check_version_opt(
-        "since",
-        opts.since.as_ref(),
-        Some(member.since),
-        guarded,
-        member,
-        &attr.member,
-        errors,
+/// `ret =`, when given, names the Rust result: it must be what the signature returns.
+fn check_ret_given(t: &Type, out: &Type, sig: &syn::Signature, errors: &mut crate::Errors) {
+    let text = |t: &dyn ToTokens| t.to_token_stream().to_string().replace(' ', "");
+    let (given, actual) = (text(t), text(out));
+    if given == actual || actual.ends_with(&format!("::{given}")) {
+        return;
+    }
+    let hint = if PROTOCOL_NAMES.contains(&given.as_str()) {
+        format!(
+            "; `{given}` is how liblxc hands the value back, which the API table knows: leave `{RET}` out"
+        )
+    } else {
+        format!("; `{RET}` names the Rust result and may be left out")
+    };
+    errors.at(
+        t.span(),
+        format!(
+            "`{RET} = {given}` does not match the return type of `{}`, which gives `{actual}`{hint}",
+            sig.ident
+        ),
     );
-    check_version_opt(
-        "api_ext",
-        opts.api_ext.as_ref(),
-        member.api_ext,
-        guarded,
-        member,
-        &attr.member,
-        errors,
-    );
+}
 
-    // The signature.
+/// The signature's qualifiers, and whether it has a body (and may).
+fn check_shape(item: &Decl, m: &Member, errors: &mut crate::Errors) -> bool {
     let sig = &item.sig;
     if let Some(t) = &sig.constness {
-        err_at(errors, t.span(), "an lxc method cannot be `const`".into());
+        errors.at(t.span(), "an lxc method cannot be `const`".into());
     }
     if let Some(t) = &sig.asyncness {
-        err_at(
-            errors,
+        errors.at(
             t.span(),
             "an lxc method cannot be `async`; liblxc calls block".into(),
         );
     }
     if let Some(t) = &sig.unsafety {
-        err_at(
-            errors,
+        errors.at(
             t.span(),
             "an lxc method is safe to call; remove `unsafe`".into(),
         );
     }
     if !sig.generics.params.is_empty() {
-        err_at(
-            errors,
-            sig.generics.span(),
-            "an lxc method cannot be generic; arguments are lowered by their declared type".into(),
-        );
+        errors.at(sig.generics.span(), GENERIC.into());
     }
     if let Some(v) = &sig.variadic {
-        err_at(errors, v.span(), "an lxc method cannot be variadic".into());
+        errors.at(v.span(), "an lxc method cannot be variadic".into());
     }
-    let ret_manual = ret == Some(Ret::Manual);
-    match (&item.block, ret_manual) {
-        (Some(b), false) => err_at(
-            errors,
-            b.span(),
-            "an `#[lxc_method]` declaration has no body: end it with `;` and the macro writes the call".into(),
-        ),
-        (None, true) => err_at(
-            errors,
+    if item.block.is_none() && m.proto == Proto::Body {
+        let raw: Vec<String> = m
+            .args
+            .iter()
+            .filter(|a| a.class == Class::Raw)
+            .map(|a| format!("`{} {}`", a.c, a.name))
+            .collect();
+        errors.at(
             sig.ident.span(),
-            "a `ret = Manual` declaration needs a hand-written body".into(),
-        ),
-        _ => {}
+            format!(
+                "`{}` takes {}, which no declaration can lower: write the body",
+                m.name,
+                if raw.is_empty() {
+                    "C structs or callbacks".to_string()
+                } else {
+                    raw.join(", ")
+                }
+            ),
+        );
     }
+    if let (Some(b), false) = (&item.block, m.proto == Proto::Body) {
+        errors.at(
+            b.span(),
+            format!(
+                "`{}` needs no body: its row in the API table says how to call it; end the declaration with `;`, and put a check that needs code in a `pre` function",
+                m.name
+            ),
+        );
+    }
+    item.block.is_some()
+}
 
-    let mut inputs = sig.inputs.iter();
-    let is_method = member.kind == Kind::Method;
-    match (is_method, sig.receiver()) {
-        (true, None) => err_at(
-            errors,
+fn check_receiver(item: &Decl, m: &Member, errors: &mut crate::Errors) {
+    let sig = &item.sig;
+    let name = m.name;
+    match (m.kind == Kind::Method, sig.receiver()) {
+        (true, None) => errors.at(
             sig.ident.span(),
             format!("`{name}` is a method of `struct lxc_container`: the declaration must take `&self` first"),
         ),
         (true, Some(r)) => {
-            inputs.next();
             if r.reference.is_none() || r.mutability.is_some() || r.colon_token.is_some() {
                 let at = r.mutability.map(|m| m.span).unwrap_or(r.self_token.span);
-                err_at(errors, at, format!("`{name}` must take `&self` (not `self`, `&mut self` or a typed receiver)"));
+                errors.at(at, format!("`{name}` must take `&self` (not `self`, `&mut self` or a typed receiver)"));
             }
         }
-        (false, Some(r)) => {
-            inputs.next();
-            err_at(errors, r.self_token.span, format!("`{name}` is a free liblxc function: remove `self`"));
-        }
+        (false, Some(r)) => errors.at(
+            r.self_token.span,
+            format!("`{name}` is a free liblxc function: remove `self`"),
+        ),
         (false, None) => {}
     }
+}
 
-    // Arguments: one Rust argument per C argument, except the buffer pair that BufString fills.
-    let c_args: Vec<_> = member
+/// One Rust argument per C argument, except the buffer pair of the length protocol.
+fn check_args(item: &Decl, m: &Member, errors: &mut crate::Errors) -> Vec<Param> {
+    let sig = &item.sig;
+    let c_args: Vec<_> = m
         .args
         .iter()
         .filter(|a| !matches!(a.class, Class::BufPtr | Class::BufLen))
         .collect();
-    let rust_args: Vec<_> = inputs.collect();
+    let rust_args: Vec<_> = sig
+        .inputs
+        .iter()
+        .filter(|a| !matches!(a, FnArg::Receiver(_)))
+        .collect();
+    if rust_args.len() != c_args.len() {
+        let want: Vec<String> = c_args
+            .iter()
+            .map(|a| format!("`{}: {}`", a.name, a.c))
+            .collect();
+        let span = if rust_args.len() > c_args.len() {
+            rust_args[c_args.len()].span()
+        } else {
+            sig.paren_token.span.join()
+        };
+        errors.at(
+            span,
+            format!(
+                "`{}` takes {} argument{}{}{}, but `{}` declares {}",
+                m.name,
+                c_args.len(),
+                if c_args.len() == 1 { "" } else { "s" },
+                if m.kind == Kind::Method {
+                    " after the container"
+                } else {
+                    ""
+                },
+                if want.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", want.join(", "))
+                },
+                sig.ident,
+                rust_args.len()
+            ),
+        );
+    }
     let mut params = Vec::new();
-    if !ret_manual {
-        if rust_args.len() != c_args.len() {
-            let want: Vec<String> = c_args
-                .iter()
-                .map(|a| format!("`{}: {}`", a.name, a.c))
-                .collect();
-            let span = if rust_args.len() > c_args.len() {
-                rust_args[c_args.len()].span()
-            } else {
-                sig.paren_token.span.join()
-            };
-            err_at(
-                errors,
-                span,
-                format!(
-                    "`{name}` takes {} argument{}{}{}, but `{}` declares {}",
-                    c_args.len(),
-                    if c_args.len() == 1 { "" } else { "s" },
-                    if is_method {
-                        " after the container"
-                    } else {
-                        ""
-                    },
-                    if want.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", want.join(", "))
-                    },
-                    sig.ident,
-                    rust_args.len()
-                ),
-            );
-        }
-        for a in &c_args {
-            if a.class == Class::Raw {
-                err_at(
-                    errors,
-                    attr.member.span(),
-                    format!(
-                        "`{name}` takes `{} {}`, which no declaration can lower; declare it with `ret = Manual` and write the body",
-                        a.c, a.name
-                    ),
-                );
-            }
-        }
-        for (arg, c) in rust_args.iter().zip(&c_args) {
-            let FnArg::Typed(pt) = arg else { continue };
-            match &*pt.pat {
-                Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => {
-                    params.push(Param {
-                        ident: pi.ident.clone(),
-                        ty: (*pt.ty).clone(),
-                        class: c.class,
-                    })
-                }
-                p => err_at(
-                    errors,
-                    p.span(),
-                    "arguments of an lxc method must be plain names".into(),
-                ),
-            }
+    for (arg, c) in rust_args.iter().zip(&c_args) {
+        let FnArg::Typed(pt) = arg else { continue };
+        match &*pt.pat {
+            Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => params.push(Param {
+                ident: pi.ident.clone(),
+                ty: (*pt.ty).clone(),
+                class: c.class,
+            }),
+            p => errors.at(
+                p.span(),
+                "arguments of an lxc method must be plain names".into(),
+            ),
         }
     }
+    params
+}
 
-    // The return type.
-    let fallible_args = params.iter().any(|p: &Param| p.class.may_refuse());
-    let may_fail = err != Some(Err::Never)
-        || guarded
-        || fallible_args
-        || !matches!(ret, Some(Ret::Bool | Ret::Unit));
-    let (out, returns_result) = match &sig.output {
+/// The `T` of `Result<T>` and `true`, or the whole return type and `false`.
+fn output(sig: &syn::Signature) -> (Type, bool) {
+    match &sig.output {
         ReturnType::Default => (syn::parse_quote!(()), false),
         ReturnType::Type(_, t) => match result_inner(t) {
             Some(inner) => (inner, true),
             None => ((**t).clone(), false),
         },
-    };
-    if !ret_manual {
-        if may_fail && !returns_result {
-            err_at(
-                errors,
-                sig.output
-                    .span()
-                    .join(sig.ident.span())
-                    .unwrap_or(sig.ident.span()),
-                format!(
-                    "`{name}` can fail ({}), so `{}` must return `Result<_>`",
-                    if guarded {
-                        format!("it is newer than liblxc {}", table::OLDEST_SUPPORTED)
-                    } else if err != Some(Err::Never) {
-                        format!("`{ERR} = {}`", err.map(err_name).unwrap_or("?"))
-                    } else if fallible_args {
-                        "an argument may hold a NUL byte".to_string()
-                    } else {
-                        "its value comes from C and may not convert".to_string()
-                    },
-                    sig.ident
-                ),
-            );
-        } else if !may_fail && returns_result {
-            let at = match &sig.output {
-                ReturnType::Type(_, t) => t.span(),
-                ReturnType::Default => sig.ident.span(),
-            };
-            err_at(
-                errors,
-                at,
-                format!(
-                    "`{name}` cannot fail (`{ERR} = Never`): return the value itself, not `Result`"
-                ),
-            );
-        }
     }
+}
 
-    if errors.len() > before {
-        return None;
+/// A member that can fail returns `Result`; one that cannot does not.
+fn check_fallibility(
+    item: &Decl,
+    m: &Member,
+    params: &[Param],
+    returns_result: bool,
+    guarded: bool,
+    errors: &mut crate::Errors,
+) {
+    let sig = &item.sig;
+    let fallible_args = params.iter().any(|p| p.class.may_refuse());
+    let lifted = !matches!(m.proto, Proto::Bool | Proto::Unit);
+    let contract =
+        m.check_first || m.config != lxc_api::Config::Any || m.effect != lxc_api::Effect::Trusted;
+    let may_fail = m.err != Err::Never || guarded || fallible_args || lifted || contract;
+    if may_fail && !returns_result {
+        let why = if guarded {
+            format!("it is newer than liblxc {}", table::OLDEST_SUPPORTED)
+        } else if m.err != Err::Never {
+            format!("it {}", m.fails)
+        } else if fallible_args {
+            "an argument may hold a NUL byte".to_string()
+        } else {
+            "its value comes from C and may not convert".to_string()
+        };
+        errors.at(
+            sig.output
+                .span()
+                .join(sig.ident.span())
+                .unwrap_or(sig.ident.span()),
+            format!(
+                "`{}` can fail ({why}), so `{}` must return `Result<_>`",
+                m.name, sig.ident
+            ),
+        );
+    } else if !may_fail && returns_result {
+        let at = match &sig.output {
+            ReturnType::Type(_, t) => t.span(),
+            ReturnType::Default => sig.ident.span(),
+        };
+        errors.at(
+            at,
+            format!(
+                "`{}` cannot fail: return the value itself, not `Result`",
+                m.name
+            ),
+        );
     }
-    Some(Checked {
-        member,
-        ret: ret?,
-        err: err?,
-        params,
-        out,
-        returns_result,
-        guarded,
-    })
 }
 
 fn check_version_opt(
@@ -549,34 +502,21 @@ fn check_version_opt(
     table_value: Option<&'static str>,
     guarded: bool,
     m: &Member,
-    at: &syn::Ident,
     errors: &mut crate::Errors,
 ) {
     match (given, table_value) {
-        (Some(g), Some(t)) if g.value() != t => err_at(
-            errors,
+        (Some(g), Some(t)) if g.value() != t => errors.at(
             g.span(),
             format!("`{}` has `{key} = {t:?}` in the API table, not {:?}", m.name, g.value()),
         ),
-        (Some(g), None) => err_at(
-            errors,
+        (Some(g), None) => errors.at(
             g.span(),
             format!("`{}` has no `{key}` in the API table; remove it", m.name),
         ),
-        (Some(g), Some(t)) if !guarded => err_at(
-            errors,
+        (Some(g), Some(t)) if !guarded => errors.at(
             g.span(),
             format!(
                 "`{}` is in every supported liblxc ({key} {t:?}, oldest supported {}): the guard never refuses it; remove `{key}`",
-                m.name,
-                table::OLDEST_SUPPORTED
-            ),
-        ),
-        (None, Some(t)) if guarded => err_at(
-            errors,
-            at.span(),
-            format!(
-                "`{}` is newer than the oldest supported liblxc ({}); add `{key} = {t:?}` so the guard is visible here",
                 m.name,
                 table::OLDEST_SUPPORTED
             ),
@@ -598,16 +538,5 @@ fn result_inner(ty: &Type) -> Option<Type> {
     match args.args.first()? {
         syn::GenericArgument::Type(t) => Some(t.clone()),
         _ => None,
-    }
-}
-
-/// For an unknown member, still report signature mistakes that do not depend on it.
-fn check_signature_only(item: &Decl, errors: &mut crate::Errors) {
-    if !item.sig.generics.params.is_empty() {
-        err_at(
-            errors,
-            item.sig.generics.span(),
-            "an lxc method cannot be generic; arguments are lowered by their declared type".into(),
-        );
     }
 }

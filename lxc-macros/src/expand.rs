@@ -1,12 +1,14 @@
-//! Expansion of a checked declaration: a few lines that call `lxc_core::__private` (I-4).
+//! Expansion of a checked declaration: a few lines that call the runtime (I-4).
 //!
-//! Every path is absolute (`::lxc_core::__private::…`, `::core::…`), so a user's `Result` alias or
-//! shadowed names cannot change what the expansion means. The `unsafe` block around the trampoline
-//! call is justified once, here: the trampoline is generated from the same table row this declaration
-//! was checked against and compiled against the installed header, the container pointer comes from a
-//! live `Handle` whose clone lock `Call` holds, every pointer argument comes from a lowered holder that
-//! lives until the end of the function, and the version guard in `Call::method`/`Call::free` has
-//! already refused members the running library lacks.
+//! Every path is absolute and goes through the facade's versioned hidden module
+//! (`::lxc::__private::v1`, see [`rt`]), so a crate that depends only on `lxc` can write
+//! declarations, and a user's `Result` alias or shadowed names cannot change what the expansion
+//! means. The `unsafe` block around the trampoline call is justified once, here: the trampoline
+//! is generated from the same table row this declaration was checked against and compiled
+//! against the installed header, the container pointer comes from a live `Handle` whose clone
+//! lock `Call` holds, every pointer argument comes from a lowered holder that lives until the end
+//! of the function, and the version guard in `Call::method`/`Call::free` has already refused
+//! members the running library lacks.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -14,7 +16,13 @@ use syn::spanned::Spanned;
 
 use crate::check::{Checked, Ret};
 use crate::parse::Decl;
-use crate::table::{Class, Err, Kind, Needs};
+use lxc_api::{Blocks, Class, Config, Effect, Kind, Needs};
+
+/// The runtime, as every expansion reaches it. `lxc-decls`, which the facade depends on, names
+/// `lxc-core` `lxc` (`extern crate lxc_core as lxc`), where the same module lives.
+pub fn rt() -> TokenStream {
+    quote!(::lxc::__private::v1)
+}
 
 fn class_ident(c: Class) -> syn::Ident {
     let name = match c {
@@ -22,10 +30,6 @@ fn class_ident(c: Class) -> syn::Ident {
         other => format!("{other:?}"),
     };
     format_ident!("{}", name)
-}
-
-fn policy_ident(e: Err) -> syn::Ident {
-    format_ident!("{}", crate::check::err_name(e))
 }
 
 fn kind_ident(r: Ret) -> syn::Ident {
@@ -36,9 +40,60 @@ fn kind_ident(r: Ret) -> syn::Ident {
             Ret::BorrowedFd => "BorrowedFdKind",
             Ret::String => "MallocString",
             Ret::Container => "ContainerKind",
-            other => crate::check::ret_name(other),
+            other => return format_ident!("{other:?}"),
         }
     )
+}
+
+const KIND: &str = "lxc::ErrorKind";
+
+/// The contract of the row, in words, for the method's docs.
+fn contract_doc(c: &Checked) -> Vec<String> {
+    let m = c.member;
+    let mut lines = vec![String::new(), "# Contract".to_string(), String::new()];
+    let mut say = |s: String| lines.push(format!("- {s}"));
+    let needs = match m.needs {
+        Needs::Nothing => None,
+        Needs::Defined => Some(format!("a defined container ([`NotFound`]({KIND}::NotFound) otherwise)")),
+        Needs::Running => Some(format!("a running container ([`NotRunning`]({KIND}::NotRunning) otherwise)")),
+        Needs::Stopped => Some(format!("a defined, stopped container ([`NotFound`]({KIND}::NotFound) or [`Running`]({KIND}::Running) otherwise)")),
+    };
+    if let Some(n) = needs {
+        say(format!(
+            "Needs {n}{}.",
+            if m.check_first {
+                ", checked before liblxc is called"
+            } else {
+                ""
+            }
+        ));
+    }
+    match m.config {
+        Config::Required => say("Needs the object's configuration: refused first on a container that is not defined, or whose configuration was cleared.".into()),
+        Config::Loaded(k, why) => say(format!("Refused first with [`{k:?}`]({KIND}::{k:?}) when {why}.")),
+        Config::Any | Config::Makes => {}
+    }
+    match m.effect {
+        Effect::Trusted => {}
+        Effect::Stopped => say("After liblxc reports success, the container is checked to have stopped; if not, the call fails.".into()),
+        Effect::Defined => say("After liblxc reports success, the container is checked to be defined; if not, the call fails.".into()),
+        Effect::Undefined => say("After liblxc reports success, the container is checked to be gone; if not, the call fails.".into()),
+    }
+    match m.blocks {
+        Blocks::No => {}
+        Blocks::UpToTimeout => say("Blocks up to its timeout (whole seconds, rounded up); a failure that is the timeout running out is [`Timeout`](lxc::ErrorKind::Timeout).".into()),
+        Blocks::Polls => say("Blocks up to its timeout, and never reports [`Timeout`](lxc::ErrorKind::Timeout) before it has passed: while the container cannot be asked yet, it asks again.".into()),
+        Blocks::Monitor => say("Asks the container's monitor, which answers at once.".into()),
+        Blocks::Long(why) => say(format!("Blocks {why}.")),
+        Blocks::Killed(ms) => say(format!("liblxc's own member has no bound: it runs in a child that is killed after {} s (or at the deadline the method names), which is [`Timeout`](lxc::ErrorKind::Timeout).", ms / 1000)),
+    }
+    if m.in_child {
+        say("Runs in a forked child of the calling process; only its result comes back.".into())
+    }
+    if lines.len() == 3 {
+        lines.clear();
+    }
+    lines
 }
 
 fn errors_doc(c: &Checked) -> Vec<String> {
@@ -49,23 +104,19 @@ fn errors_doc(c: &Checked) -> Vec<String> {
         String::new(),
         format!("Fails when `{}` fails: liblxc {}.", m.name, m.fails),
     ];
-    let needs = match m.needs {
-        Needs::Nothing => None,
-        Needs::Defined => Some("a defined container ([`ErrorKind::NotFound`](lxc_core::ErrorKind::NotFound) otherwise)"),
-        Needs::Running => Some("a running container ([`ErrorKind::NotRunning`](lxc_core::ErrorKind::NotRunning) otherwise)"),
-        Needs::Stopped => Some("a defined, stopped container ([`ErrorKind::Running`](lxc_core::ErrorKind::Running) otherwise)"),
-    };
-    if let Some(n) = needs {
-        lines.push(format!("It needs {n}."));
+    if m.needs != Needs::Nothing {
+        lines.push(
+            "A container in another condition than the contract's gets the kind it names.".into(),
+        );
     }
     if c.params.iter().any(|p| p.class.may_refuse()) {
-        lines.push(
-            "An argument liblxc cannot take (a NUL byte, a name that would leave the lxcpath, a timeout too large) is [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument), and liblxc is not called.".into(),
-        );
+        lines.push(format!(
+            "An argument liblxc cannot take (a NUL byte, a name that would leave the lxcpath, a timeout too large) is [`InvalidArgument`]({KIND}::InvalidArgument), and liblxc is not called."
+        ));
     }
     if c.guarded {
         lines.push(format!(
-            "On a liblxc older than {}{} it is [`ErrorKind::Unsupported`](lxc_core::ErrorKind::Unsupported), and liblxc is not touched.",
+            "On a liblxc older than {}{} it is [`Unsupported`]({KIND}::Unsupported), and liblxc is not touched.",
             m.since,
             m.api_ext.map(|e| format!(" or without the API extension `{e}`")).unwrap_or_default()
         ));
@@ -73,47 +124,81 @@ fn errors_doc(c: &Checked) -> Vec<String> {
     lines
 }
 
-pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
-    let m = c.member;
-    let attrs = &d.attrs;
-    let vis = &d.vis;
-    let sig = &d.sig;
-    let member = format_ident!("{}", m.name);
-    let alias = (sig.ident != m.name).then(|| {
-        let a = m.name;
-        quote!(#[doc(alias = #a)])
-    });
-    let meta = quote!(::lxc_core::__private::meta::#member);
+fn docs(c: &Checked, d: &Decl) -> TokenStream {
     let has_errors_doc = d
         .attrs
         .iter()
         .any(|a| a.path().is_ident("doc") && quote!(#a).to_string().contains("# Errors"));
-    let extra_doc: Vec<TokenStream> = if c.returns_result && !has_errors_doc {
-        errors_doc(c)
-            .into_iter()
-            .map(|l| quote!(#[doc = #l]))
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let mut lines = contract_doc(c);
+    if c.returns_result && !has_errors_doc {
+        lines.extend(errors_doc(c));
+    }
+    let alias = (d.sig.ident != c.member.name).then(|| {
+        let a = c.member.name;
+        quote!(#[doc(alias = #a)])
+    });
+    quote!(#(#[doc = #lines])* #alias)
+}
 
-    if c.ret == Ret::Manual {
-        // The body is hand-written; the attribute only checks it against the table and documents it.
-        let block = &d.block;
+pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
+    let attrs = &d.attrs;
+    let vis = &d.vis;
+    let sig = &d.sig;
+    let docs = docs(c, d);
+    if let Some(block) = &d.block {
+        // The body is hand-written; the attribute checks it against the table and documents it.
         return quote! {
             #(#attrs)*
-            #(#extra_doc)*
-            #alias
+            #docs
             #vis #sig #block
         };
     }
+    let args: Vec<_> = c.params.iter().map(|p| &p.ident).collect();
+    let recv = (c.member.kind == Kind::Method).then(|| quote!(self,));
+    // Only what liblxc reported reaches `explain`: not a refused argument or condition.
+    let explain = c.explain.as_ref().map(|explain| {
+        quote_spanned! {explain.span()=> .map_err(|__e| #explain(#recv __e, &__pre, #(#args),*))}
+    });
+    let call = call(c, explain);
+    let pre = match &c.pre {
+        Some(pre) => quote_spanned! {pre.span()=> let __pre = #pre(#recv #(#args),*)?;},
+        None => quote!(let __pre = ();),
+    };
+    // The value of `pre` (a lock, a record) lives until liblxc returned and `post` ran.
+    let body = match (&c.post, c.pre.is_some() || c.explain.is_some()) {
+        (Some(post), _) => quote_spanned! {post.span()=>
+            let __out = { #call }?;
+            #post(#recv &__pre, #(#args),*)?;
+            ::core::mem::drop(__pre);
+            ::core::result::Result::Ok(__out)
+        },
+        (None, true) => quote!(let __result = { #call }; ::core::mem::drop(__pre); __result),
+        (None, false) => call,
+    };
+    let pre = (c.pre.is_some() || c.explain.is_some() || c.post.is_some()).then_some(pre);
+    quote! {
+        #(#attrs)*
+        #docs
+        #[inline]
+        #vis #sig {
+            #pre
+            #body
+        }
+    }
+}
 
+/// The body of a declaration without one: start the call, lower, call, lift.
+fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
+    let m = c.member;
+    let rt = rt();
+    let member = format_ident!("{}", m.name);
+    let meta = quote!(#rt::meta::#member);
     let is_method = m.kind == Kind::Method;
     let start = match (is_method, c.returns_result) {
-        (true, true) => quote!(::lxc_core::__private::Call::method(self, &#meta)?),
-        (true, false) => quote!(::lxc_core::__private::Call::method_unguarded(self, &#meta)),
-        (false, true) => quote!(::lxc_core::__private::Call::free(&#meta)?),
-        (false, false) => quote!(::lxc_core::__private::Call::free_unguarded(&#meta)),
+        (true, true) => quote!(#rt::Call::method(self, &#meta)?),
+        (true, false) => quote!(#rt::Call::method_unguarded(self, &#meta)),
+        (false, true) => quote!(#rt::Call::free(&#meta)?),
+        (false, false) => quote!(#rt::Call::free_unguarded(&#meta)),
     };
     let subject = c
         .params
@@ -121,9 +206,8 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
         .find(|p| p.class == Class::Name && !is_method)
         .map(|p| {
             let id = &p.ident;
-            quote!(.with_subject(::lxc_core::__private::subject(&#id)))
+            quote!(.with_subject(#rt::subject(&#id)))
         });
-
     let arg = (!is_method && subject.is_none())
         .then(|| {
             c.params
@@ -133,19 +217,17 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
         .flatten()
         .map(|p| {
             let id = &p.ident;
-            quote!(.with_arg(::lxc_core::__private::arg_text(&#id)))
+            quote!(.with_arg(#rt::arg_text(&#id)))
         });
-
     let lowers = c.params.iter().map(|p| {
         let id = &p.ident;
         let held = format_ident!("__lxc_{}", id);
         let class = class_ident(p.class);
         let name = id.to_string();
         quote_spanned! {p.ty.span()=>
-            let #held = ::lxc_core::__private::lower::<::lxc_core::__private::class::#class, _>(#id, &__call, #name)?;
+            let #held = #rt::lower::<#rt::class::#class, _>(#id, &__call, #name)?;
         }
     });
-
     let mut c_args = Vec::new();
     if is_method {
         c_args.push(quote!(__call.ptr()));
@@ -159,40 +241,31 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
                 let p = params.next().expect("checked arity");
                 let held = format_ident!("__lxc_{}", p.ident);
                 let class = class_ident(p.class);
-                c_args.push(quote!(
-                    <_ as ::lxc_core::__private::AsC<::lxc_core::__private::class::#class>>::as_c(&#held)
-                ));
+                c_args.push(quote!(<_ as #rt::AsC<#rt::class::#class>>::as_c(&#held)));
             }
         }
     }
     let tramp = format_ident!("lxcrs_v1_{}", m.name);
-    let ffi = quote!(::lxc_core::__private::ffi::#tramp(#(#c_args),*));
-    let policy = policy_ident(c.err);
+    let ffi = quote!(#rt::ffi::#tramp(#(#c_args),*));
+    let policy = format_ident!("{}", crate::check::err_name(c.err));
     let kind = kind_ident(c.ret);
     let out = &c.out;
-    let call = if c.ret == Ret::BufString {
+    let run = if c.ret == Ret::BufString {
         quote_spanned! {out.span()=>
-            unsafe { __call.buf::<::lxc_core::__private::err::#policy, #out>(|__buf, __len| #ffi) }
+            unsafe { __call.buf::<#rt::err::#policy, #out>(|__buf, __len| #ffi) } #explain
         }
     } else if c.returns_result {
         quote_spanned! {out.span()=>
-            unsafe { __call.run::<::lxc_core::__private::err::#policy, ::lxc_core::__private::ret::#kind, _, #out>(|| #ffi) }
+            unsafe { __call.run::<#rt::err::#policy, #rt::ret::#kind, _, #out>(|| #ffi) } #explain
         }
     } else {
         quote_spanned! {out.span()=>
-            __call.run_infallible::<::lxc_core::__private::ret::#kind, _, #out>(|| unsafe { #ffi })
+            __call.run_infallible::<#rt::ret::#kind, _, #out>(|| unsafe { #ffi })
         }
     };
-
     quote! {
-        #(#attrs)*
-        #(#extra_doc)*
-        #alias
-        #[inline]
-        #vis #sig {
-            let __call = #start #subject #arg;
-            #(#lowers)*
-            #call
-        }
+        let __call = #start #subject #arg;
+        #(#lowers)*
+        #run
     }
 }

@@ -2,15 +2,18 @@
 //!
 //! ```ignore
 //! /// The value of a configuration key, e.g. `lxc.uts.name`.
-//! #[lxc_method(get_config_item, ret = BufString, err = Neg)]
+//! #[lxc_method(get_config_item)]
 //! pub fn config_item(&self, key: &str) -> Result<String>;
 //! ```
 //!
-//! The first item names the liblxc member; `ret` says how liblxc hands the value back and `err` how it
-//! reports failure, both from closed sets; `since` and `api_ext` repeat the API table's guard for
-//! members newer than liblxc 4.0.0. The declaration is checked against the API table
-//! (`src/table.rs`, the same table the C trampolines are generated from): every mistake is reported,
-//! all at once, on the token at fault. The expansion is a few lines calling `lxc_core::__private`.
+//! The first item names the liblxc member; that is a complete declaration. Its row in the API
+//! table (the `lxc-api` crate, the same table the C trampolines are generated from) holds the
+//! member's whole contract: the C types, how it fails, how it hands its value back, the liblxc
+//! release that brought it, the condition it needs, the effect checked after a success. A
+//! declaration may repeat `err`, `since`, `api_ext` (checked against the row) and `ret` (the Rust
+//! result, checked against the signature), and may name a `pre` function for a check that needs
+//! code. Every mistake is reported, all at once, on the token at fault. The expansion is a few
+//! lines calling the runtime through `::lxc::__private::v1`.
 //!
 //! Pipeline, one file each: `parse` (attribute and signature) → `check` (against the table) →
 //! `expand`.
@@ -18,22 +21,22 @@
 mod check;
 mod expand;
 mod parse;
-#[allow(dead_code)]
-mod table;
+
+use lxc_api as table;
 
 use proc_macro::TokenStream;
 use proc_macro2::Span;
 
 /// Every mistake found in one declaration.
 #[derive(Default)]
-pub(crate) struct Errors(Vec<darling::Error>);
+pub(crate) struct Errors(Vec<syn::Error>);
 
 impl Errors {
     pub(crate) fn at(&mut self, span: Span, msg: String) {
-        self.0.push(syn::Error::new(span, msg).into());
+        self.0.push(syn::Error::new(span, msg));
     }
 
-    pub(crate) fn push(&mut self, e: darling::Error) {
+    pub(crate) fn push(&mut self, e: syn::Error) {
         self.0.push(e);
     }
 
@@ -47,7 +50,7 @@ impl Errors {
     }
 
     fn into_tokens(self) -> Option<proc_macro2::TokenStream> {
-        (!self.0.is_empty()).then(|| darling::Error::multiple(self.0).write_errors())
+        (!self.0.is_empty()).then(|| self.0.iter().map(syn::Error::to_compile_error).collect())
     }
 }
 

@@ -1,153 +1,153 @@
-//! Parsing of `#[lxc_method(member, ret = .., err = .., since = .., api_ext = ..)]` and of the
-//! signature it is attached to. Nothing here judges the declaration: `check.rs` does.
+//! Parsing of `#[lxc_method(member, ret = .., err = .., since = .., api_ext = .., pre = ..)]` and of
+//! the signature it is attached to. Nothing here judges the declaration against the table:
+//! `check.rs` does. Every problem is added to the accumulator; parsing goes on after one.
 
-use darling::ast::NestedMeta;
-use darling::FromMeta;
-use proc_macro2::{Span, TokenStream};
-use syn::parse::{Parse, ParseStream};
+use proc_macro2::{Span, TokenStream, TokenTree};
+use syn::parse::{ParseStream, Parser};
 use syn::spanned::Spanned;
 use syn::{Ident, LitStr, Token};
 
 /// Option names, spelled once so parser and messages agree.
 pub const RET: &str = "ret";
 pub const ERR: &str = "err";
+pub const SINCE: &str = "since";
+pub const API_EXT: &str = "api_ext";
+pub const PRE: &str = "pre";
+pub const EXPLAIN: &str = "explain";
+pub const POST: &str = "post";
+const OPTIONS: [&str; 7] = [RET, ERR, SINCE, API_EXT, PRE, EXPLAIN, POST];
 
-/// The `key = value` options after the member name.
-#[derive(FromMeta)]
+/// The `key = value` options after the member name; each is optional, the table supplies what is
+/// left out.
+#[derive(Default)]
 pub struct Options {
-    pub ret: syn::Expr,
-    pub err: syn::Expr,
-    #[darling(default)]
+    /// The Rust result the declaration returns, repeated (checked against the signature).
+    pub ret: Option<syn::Type>,
+    /// The failure convention, repeated (checked against the table).
+    pub err: Option<KindName>,
     pub since: Option<LitStr>,
-    #[darling(default)]
     pub api_ext: Option<LitStr>,
+    /// A function run before the call, for what needs code: it takes the container (for a
+    /// method) and the arguments, and returns `Result<T>`; the `T` lives until the call returns
+    /// (a lock, a record of what was there before).
+    pub pre: Option<syn::Path>,
+    /// A function that explains a failure further, for what needs code: it takes the container
+    /// (for a method), the error, the `pre` function's value (`&()` without one) and the
+    /// arguments, and returns the error to give.
+    pub explain: Option<syn::Path>,
+    /// A function run after a success, for what needs code (give the caller's process back what
+    /// liblxc took, load what liblxc wrote): it takes the container (for a method), the `pre`
+    /// function's value and the arguments, and returns `Result<()>`.
+    pub post: Option<syn::Path>,
 }
 
-/// The attribute, split into its positional member name and the options.
+/// The attribute: its positional member name and the options.
 pub struct Attr {
     pub member: Ident,
-    pub options: Option<Options>,
+    pub options: Options,
 }
 
-/// The first item before the options, kept with its tokens for errors.
-struct Head {
-    member: Option<Ident>,
-    rest: TokenStream,
-}
-
-impl Parse for Head {
-    fn parse(input: ParseStream) -> syn::Result<Head> {
-        // The member is a bare identifier followed by `,` or the end; anything else means it is missing.
-        let fork = input.fork();
-        let member = if fork.peek(Ident) && (fork.peek2(Token![,]) || is_single_ident(&fork)) {
-            let id: Ident = input.parse()?;
-            if input.peek(Token![,]) {
-                input.parse::<Token![,]>()?;
-            }
-            Some(id)
-        } else {
-            None
-        };
-        Ok(Head {
-            member,
-            rest: input.parse()?,
-        })
-    }
-}
-
-fn is_single_ident(input: ParseStream) -> bool {
-    let f = input.fork();
-    f.parse::<Ident>().is_ok() && f.is_empty()
+/// A kind name given to `err =`, with its span.
+pub struct KindName {
+    pub name: String,
+    pub span: Span,
 }
 
 /// Parses the attribute arguments, adding every problem to `errors`.
 pub fn attr(args: TokenStream, errors: &mut crate::Errors) -> Option<Attr> {
     let span = args.span();
-    let head = match syn::parse2::<Head>(args) {
-        Ok(h) => h,
-        Err(e) => {
-            errors.push(e.into());
-            return None;
+    let parser = |input: ParseStream| -> syn::Result<Option<Attr>> {
+        let fork = input.fork();
+        if !(fork.peek(Ident) && (fork.peek2(Token![,]) || is_single_ident(&fork))) {
+            errors.at(
+                span_or(input.span(), span),
+                "the first item of `#[lxc_method]` names the liblxc member, as in `#[lxc_method(get_config_item)]`".into(),
+            );
+            input.parse::<TokenStream>()?;
+            return Ok(None);
         }
-    };
-    let Some(member) = head.member else {
-        errors.at(
-            span_or(head.rest.span(), span),
-            "the first item of `#[lxc_method]` names the liblxc member, as in `#[lxc_method(get_config_item, ret = BufString, err = Neg)]`".into(),
-        );
-        return None;
-    };
-    let options = match NestedMeta::parse_meta_list(head.rest.clone()) {
-        Ok(list) => match Options::from_list(&list) {
-            Ok(o) => Some(o),
-            Err(e) => {
-                // Give every error a span, and drop "missing field" when a misspelled one explains it.
-                let all: Vec<darling::Error> = e.into_iter().collect();
-                let misspelled = all
-                    .iter()
-                    .any(|e| e.to_string().starts_with("Unknown field"));
-                for e in all {
-                    if misspelled && e.to_string().starts_with("Missing field") {
-                        continue;
-                    }
-                    let span = if e.has_span() {
-                        e.span()
-                    } else {
-                        member.span()
-                    };
-                    errors.at(span, reword(&e.to_string(), &member.to_string()));
-                }
-                None
+        let member: Ident = input.parse()?;
+        let mut options = Options::default();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
             }
-        },
+            option(input, &mut options, errors)?;
+        }
+        Ok(Some(Attr { member, options }))
+    };
+    match parser.parse2(args) {
+        Ok(a) => a,
         Err(e) => {
-            match rust_type_given(&head.rest) {
-                Some((opt, span, text)) => errors.at(
-                    span,
-                    format!(
-                        "`{opt}` takes a kind name, not the Rust type `{text}`: the Rust type is the function's return type; \
-                         for a list of strings use `ret = StrVec` (NULL-terminated array) or `ret = BufString` (buffer protocol)"
-                    ),
-                ),
-                None => errors.at(
-                    e.span(),
-                    format!("cannot read the options of `#[lxc_method]`: {e}; `{RET}` and `{ERR}` take a kind name such as `ret = BufString`"),
-                ),
-            }
+            errors.push(e);
             None
         }
-    };
-    Some(Attr { member, options })
+    }
 }
 
-/// `ret = Vec<String>` and the like: the option, the span of its value, and the value as text.
-fn rust_type_given(rest: &TokenStream) -> Option<(String, Span, String)> {
-    use proc_macro2::TokenTree;
-    let tokens: Vec<TokenTree> = rest.clone().into_iter().collect();
-    let mut i = 0;
-    while i + 2 < tokens.len() {
-        if let (TokenTree::Ident(opt), TokenTree::Punct(eq)) = (&tokens[i], &tokens[i + 1]) {
-            if (opt == RET || opt == ERR) && eq.as_char() == '=' {
-                let value: Vec<&TokenTree> = tokens[i + 2..]
-                    .iter()
-                    .take_while(|t| !matches!(t, TokenTree::Punct(p) if p.as_char() == ',' && p.spacing() == proc_macro2::Spacing::Alone))
-                    .collect();
-                if value
-                    .iter()
-                    .any(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '<'))
-                {
-                    let text: String = value
-                        .iter()
-                        .map(|t| t.to_string())
-                        .collect::<Vec<_>>()
-                        .join("");
-                    return Some((opt.to_string(), value[0].span(), text));
-                }
+/// One `key = value`.
+fn option(input: ParseStream, o: &mut Options, errors: &mut crate::Errors) -> syn::Result<()> {
+    let key: Ident = input.parse()?;
+    input.parse::<Token![=]>()?;
+    let name = key.to_string();
+    let dup = |errors: &mut crate::Errors, given: bool| {
+        if given {
+            errors.at(key.span(), format!("`{name}` may only be specified once"));
+        }
+    };
+    match name.as_str() {
+        RET => {
+            let t: syn::Type = input.parse()?;
+            dup(errors, o.ret.is_some());
+            o.ret.get_or_insert(t);
+        }
+        ERR => {
+            let e: syn::Expr = input.parse()?;
+            dup(errors, o.err.is_some());
+            if let Some(k) = kind_name(&e, errors) {
+                o.err.get_or_insert(k);
             }
         }
-        i += 1;
+        SINCE | API_EXT => {
+            let s: LitStr = input.parse()?;
+            let slot = if name == SINCE {
+                &mut o.since
+            } else {
+                &mut o.api_ext
+            };
+            dup(errors, slot.is_some());
+            slot.get_or_insert(s);
+        }
+        PRE | EXPLAIN | POST => {
+            let p: syn::Path = input.parse()?;
+            let slot = match name.as_str() {
+                PRE => &mut o.pre,
+                EXPLAIN => &mut o.explain,
+                _ => &mut o.post,
+            };
+            dup(errors, slot.is_some());
+            slot.get_or_insert(p);
+        }
+        _ => {
+            let hint = crate::check::suggest(&name, OPTIONS.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("; expected one of {}", OPTIONS.join(", ")));
+            errors.at(
+                key.span(),
+                format!("unknown `#[lxc_method]` option `{name}`{hint}"),
+            );
+            while !input.is_empty() && !input.peek(Token![,]) {
+                input.parse::<TokenTree>()?;
+            }
+        }
     }
-    None
+    Ok(())
+}
+
+fn is_single_ident(input: ParseStream) -> bool {
+    let f = input.fork();
+    f.parse::<Ident>().is_ok() && f.is_empty()
 }
 
 fn span_or(a: Span, b: Span) -> Span {
@@ -158,14 +158,8 @@ fn span_or(a: Span, b: Span) -> Span {
     }
 }
 
-/// A kind name given to `ret =` or `err =`, with its span.
-pub struct KindName {
-    pub name: String,
-    pub span: Span,
-}
-
-/// Reads `ret = X` / `err = X`: a bare identifier. Anything else is reported.
-pub fn kind_name(option: &str, e: &syn::Expr, errors: &mut crate::Errors) -> Option<KindName> {
+/// Reads `err = X`: a bare identifier (or a string). Anything else is reported.
+fn kind_name(e: &syn::Expr, errors: &mut crate::Errors) -> Option<KindName> {
     if let syn::Expr::Path(p) = e {
         if p.qself.is_none() && p.attrs.is_empty() {
             if let Some(id) = p.path.get_ident() {
@@ -188,10 +182,7 @@ pub fn kind_name(option: &str, e: &syn::Expr, errors: &mut crate::Errors) -> Opt
     }
     errors.at(
         e.span(),
-        format!(
-            "`{option}` takes one kind name, such as `{option} = {}`",
-            if option == RET { "BufString" } else { "Neg" }
-        ),
+        format!("`{ERR}` takes one kind name, such as `{ERR} = Neg`"),
     );
     None
 }
@@ -204,7 +195,7 @@ pub struct Decl {
     pub block: Option<syn::Block>,
 }
 
-impl Parse for Decl {
+impl syn::parse::Parse for Decl {
     fn parse(input: ParseStream) -> syn::Result<Decl> {
         let attrs = input.call(syn::Attribute::parse_outer)?;
         let vis = input.parse()?;
@@ -222,33 +213,4 @@ impl Parse for Decl {
             block,
         })
     }
-}
-
-/// darling's messages in the macro's own words (lowercase, the option named, the fix given).
-fn reword(msg: &str, member: &str) -> String {
-    let field = |prefix: &str| {
-        msg.strip_prefix(prefix)
-            .map(|f| f.trim_matches('`').to_string())
-    };
-    if let Some(f) = field("Duplicate field ") {
-        return format!("`{f}` may only be specified once");
-    }
-    if let Some(f) = field("Missing field ") {
-        let hint = match crate::table::find(member) {
-            Some(m) if f == ERR => format!(
-                "; `{member}` {}, so use `{ERR} = {}`",
-                m.fails,
-                crate::check::err_name(m.err)
-            ),
-            _ => String::new(),
-        };
-        return format!("missing `{f} = …` in `#[lxc_method]`{hint}");
-    }
-    if let Some(rest) = msg.strip_prefix("Unknown field: ") {
-        return format!(
-            "unknown `#[lxc_method]` option {}",
-            rest.replacen(". Did you mean", "; did you mean", 1)
-        );
-    }
-    msg.to_string()
 }

@@ -1,5 +1,5 @@
 // `Handle` owns one counted reference; a copy would put it twice. Use `Handle::try_clone`.
-fn twice(h: lxc_core::Handle) -> (lxc_core::Handle, lxc_core::Handle) {
+fn twice(h: lxc::dsl::Handle) -> (lxc::dsl::Handle, lxc::dsl::Handle) {
     (h.clone(), h)
 }
 

@@ -2,14 +2,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lxc_core::Result;
-use lxc_core::__private::AsHandle;
-use lxc_macros::lxc_method;
+use lxc::Result;
+use lxc::dsl::AsHandle;
+use lxc::dsl::lxc_method;
 
-struct MyC(lxc_core::Handle);
+struct MyC(lxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc_core::Handle {
+    fn handle(&self) -> &lxc::dsl::Handle {
         &self.0
     }
 }

@@ -2,20 +2,23 @@
 //! explanation of a failure.
 
 use std::borrow::Cow;
-use std::ffi::{c_char, c_int, CStr, OsStr};
+use std::ffi::{c_char, c_int, OsStr};
 use std::mem::MaybeUninit;
 use std::sync::MutexGuard;
+use std::time::{Duration, Instant};
 
 use super::class::{Class, Lower, LowerError};
-use super::err::{Failure, Policy};
+use super::err::Policy;
 use super::ret::{FromBuf, Lift, LiftInfallible};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ffi::{self, LxcContainer};
-use crate::version::{Member, Needs};
+use crate::version::Member;
 use crate::Handle;
 
-/// Types that carry a container [`Handle`]; implemented by `Container`.
+/// Types that carry a container [`Handle`]: `Container`, and any type of a user's that has
+/// `#[lxc_method]` declarations of its own (see `lxc::dsl`).
 pub trait AsHandle {
+    /// The handle the declarations call liblxc through.
     fn handle(&self) -> &Handle;
 }
 
@@ -26,16 +29,45 @@ impl AsHandle for Handle {
     }
 }
 
+thread_local! {
+    /// A deadline for this thread's next in-child call, set by [`bound_next_child`].
+    static NEXT_CHILD_DEADLINE: std::cell::Cell<Option<Duration>> = const { std::cell::Cell::new(None) };
+}
+
+/// Bounds this thread's next call of an in-child member (see `Blocks::Killed` in the API table):
+/// its child is killed after `d` instead of the row's default, until the returned value is
+/// dropped. For a declaration's `pre` function that knows the caller's deadline (it returns the
+/// value, which the declaration keeps until liblxc returned).
+#[must_use]
+pub fn bound_next_child(d: Duration) -> ChildBound {
+    NEXT_CHILD_DEADLINE.set(Some(d));
+    ChildBound(())
+}
+
+/// The bound [`bound_next_child`] set, forgotten when dropped.
+pub struct ChildBound(());
+
+impl Drop for ChildBound {
+    fn drop(&mut self) {
+        NEXT_CHILD_DEADLINE.set(None);
+    }
+}
+
 /// One call in progress.
 pub struct Call<'a> {
-    handle: Option<&'a Handle>,
-    member: &'static Member,
-    subject: Option<&'a OsStr>,
-    arg: Option<&'a OsStr>,
+    pub(super) handle: Option<&'a Handle>,
+    pub(super) member: &'static Member,
+    pub(super) subject: Option<&'a OsStr>,
+    pub(super) arg: Option<&'a OsStr>,
     /// When the call started (ns since the epoch), to pick liblxc's log lines of this call.
-    started_ns: i64,
-    /// The log of the forked child of an `IN_CHILD` member (see glue.c).
-    child_log: std::cell::OnceCell<std::fs::File>,
+    pub(super) started_ns: i64,
+    /// The log of the forked child of an `in_child` member (see glue.c).
+    pub(super) child_log: std::cell::OnceCell<std::fs::File>,
+    /// The timeout argument, for members that block up to it.
+    pub(super) timeout: std::cell::Cell<Option<Duration>>,
+    /// Whether the child of an `in_child` member was killed at its deadline, and that deadline.
+    pub(super) killed: std::cell::Cell<bool>,
+    pub(super) killed_after: std::cell::Cell<Option<Duration>>,
     _guard: Option<MutexGuard<'a, ()>>,
 }
 
@@ -73,6 +105,9 @@ pub fn subject<T: AsRef<OsStr> + ?Sized>(t: &T) -> Option<&OsStr> {
 /// `InvalidArgument` naming the argument.
 #[inline(always)]
 pub fn lower<C: Class, T: Lower<C>>(v: T, call: &Call<'_>, arg: &'static str) -> Result<T::Holder> {
+    if let Some(t) = v.timeout() {
+        call.timeout.set(Some(t));
+    }
     match v.lower() {
         Ok(h) => Ok(h),
         Err(e) => Err(call.lower_error(arg, e)),
@@ -93,7 +128,7 @@ impl<'a> Call<'a> {
         }
         let guard = handle.lock();
         handle.sync_log();
-        if member.makes_config {
+        if member.config == lxc_api::Config::Makes {
             handle.blank_config_with_log();
         }
         let call = Call {
@@ -103,18 +138,13 @@ impl<'a> Call<'a> {
             arg: None,
             started_ns: crate::logcap::now_ns(),
             child_log: std::cell::OnceCell::new(),
+            timeout: std::cell::Cell::new(None),
+            killed: std::cell::Cell::new(false),
+            killed_after: std::cell::Cell::new(None),
             _guard: guard,
         };
-        // The checks run under the clone lock, like the call itself.
-        if member.needs_config {
-            precheck_config(handle, member)?;
-        }
-        if member.running_first {
-            precheck_running(handle, member)?;
-        }
-        if let Some(refusal) = member.loaded_first {
-            precheck_loaded(handle, member, refusal)?;
-        }
+        // The contract's condition is checked under the clone lock, like the call itself.
+        super::contract::before(handle, member)?;
         Ok(call)
     }
 
@@ -132,6 +162,9 @@ impl<'a> Call<'a> {
             arg: None,
             started_ns: 0,
             child_log: std::cell::OnceCell::new(),
+            timeout: std::cell::Cell::new(None),
+            killed: std::cell::Cell::new(false),
+            killed_after: std::cell::Cell::new(None),
             _guard: guard,
         }
     }
@@ -147,6 +180,9 @@ impl<'a> Call<'a> {
             arg: None,
             started_ns: 0,
             child_log: std::cell::OnceCell::new(),
+            timeout: std::cell::Cell::new(None),
+            killed: std::cell::Cell::new(false),
+            killed_after: std::cell::Cell::new(None),
             _guard: None,
         }
     }
@@ -172,6 +208,9 @@ impl<'a> Call<'a> {
             arg: None,
             started_ns: 0,
             child_log: std::cell::OnceCell::new(),
+            timeout: std::cell::Cell::new(None),
+            killed: std::cell::Cell::new(false),
+            killed_after: std::cell::Cell::new(None),
             _guard: None,
         })
     }
@@ -215,43 +254,90 @@ impl<'a> Call<'a> {
     /// `f` must call this call's member (its trampoline) and return what it returned; `P` and `K`
     /// must be the member's convention and shape, as the macro checked against the API table.
     #[inline(always)]
-    pub unsafe fn run<P, K, C, T>(&self, f: impl FnOnce() -> C) -> Result<T>
+    pub unsafe fn run<P, K, C, T>(&self, f: impl FnMut() -> C) -> Result<T>
     where
         P: Policy<C>,
         T: Lift<'a, K, C>,
     {
-        if P::CLEARS_ERRNO {
-            clear_errno();
-        }
-        let raw = if self.member.in_child {
-            self.in_child(f)
-        } else {
-            f()
+        let started = Instant::now();
+        let mut f = f;
+        let raw = loop {
+            if P::CLEARS_ERRNO {
+                clear_errno();
+            }
+            let raw = if self.member.in_child && self.member.in_header {
+                self.in_child(&mut f)
+            } else {
+                f()
+            };
+            let Some(failure) = P::check(&raw) else {
+                break raw;
+            };
+            let error = self.fail(failure);
+            if !self.polls_again(&error, started) {
+                return Err(error);
+            }
         };
-        if let Some(failure) = P::check(&raw) {
-            return Err(self.fail(failure));
+        if let Some(h) = self.handle {
+            super::contract::after(h, self.member)?;
         }
         // SAFETY: raw is what the member returned and the policy accepted (the caller's contract).
         unsafe { T::lift(raw, self) }
     }
 
-    /// Runs `f`, which forks a child (an `IN_CHILD` trampoline), with the child logging to a memfd
-    /// of this call's.
+    /// Runs `f`, which forks a child (an `in_child` trampoline), with the child logging to a
+    /// memfd of this call's, and killed at the row's deadline (see `Blocks::Killed`).
     #[cold]
     #[inline(never)]
-    fn in_child<C>(&self, f: impl FnOnce() -> C) -> C {
-        let Some(log) = crate::logcap::child_log() else {
-            return f();
+    fn in_child<C>(&self, f: &mut impl FnMut() -> C) -> C {
+        let log = crate::logcap::child_log();
+        let fd = log.as_ref().map_or(-1, std::os::fd::AsRawFd::as_raw_fd);
+        if let Some(log) = log {
+            let _ = self.child_log.set(log);
+        }
+        let deadline = match (NEXT_CHILD_DEADLINE.take(), self.member.blocks) {
+            (Some(d), _) => Some(d),
+            (None, lxc_api::Blocks::Killed(ms)) => Some(Duration::from_millis(ms.into())),
+            (None, _) => None,
         };
-        let fd = std::os::fd::AsRawFd::as_raw_fd(&log);
-        let _ = self.child_log.set(log);
-        // SAFETY: sets the glue's thread-local descriptor number; the memfd stays open in `self`
-        // until after the child exited, and the number is reset before anything else forks.
-        unsafe { ffi::lxcrs_glue_set_child_log(fd) };
+        let ms = deadline.map_or(-1, |d| c_int::try_from(d.as_millis()).unwrap_or(c_int::MAX));
+        // SAFETY: sets the glue's thread-local descriptor number and deadline; the memfd stays
+        // open in `self` until after the child exited, and both are reset before anything else
+        // forks on this thread.
+        unsafe {
+            ffi::lxcrs_glue_set_child_log(fd);
+            ffi::lxcrs_glue_set_child_deadline(ms);
+        }
         let raw = f();
-        // SAFETY: as above.
-        unsafe { ffi::lxcrs_glue_set_child_log(-1) };
+        // SAFETY: as above; reads and clears the glue's thread-local flag.
+        unsafe {
+            ffi::lxcrs_glue_set_child_log(-1);
+            ffi::lxcrs_glue_set_child_deadline(-1);
+            self.killed.set(ffi::lxcrs_glue_child_killed());
+        }
+        if self.killed.get() {
+            self.killed_after.set(deadline);
+        }
         raw
+    }
+
+    /// Whether a member that polls (see `Blocks::Polls` in the API table) should ask liblxc
+    /// again: its failure is its timeout and the caller's timeout has not passed yet.
+    #[cold]
+    fn polls_again(&self, error: &Error, started: Instant) -> bool {
+        if self.member.blocks != lxc_api::Blocks::Polls || error.kind() != ErrorKind::Timeout {
+            return false;
+        }
+        let Some(timeout) = self.timeout.get() else {
+            return false;
+        };
+        let left = timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return false;
+        }
+        // liblxc answered at once (nothing to ask yet): look again soon, never past the deadline.
+        std::thread::sleep(left.min(Duration::from_millis(20)));
+        true
     }
 
     /// The two-call length protocol (`get_config_item`, `get_keys`, `get_cgroup_item`): one call into a
@@ -342,327 +428,10 @@ impl<'a> Call<'a> {
             },
         }
     }
-
-    /// Explains a failure: the errno when the convention gives one, else what the container's state
-    /// says (asked only now, so the success path pays nothing).
-    #[cold]
-    #[inline(never)]
-    pub fn fail(&self, f: Failure) -> Error {
-        let m = self.member;
-        let errno = f.errno.filter(|e| *e > 0);
-        let mut kind = errno.map_or(ErrorKind::Failed, ErrorKind::from_errno);
-        let mut reason: Cow<'static, str> = match errno {
-            Some(e) => Cow::Owned(strerror(e)),
-            None => Cow::Borrowed(""),
-        };
-        let diagnosed = self.diagnose();
-        // A container in the wrong state is the cause, whatever errno liblxc made of it.
-        if let Some((k, r)) = &diagnosed {
-            kind = *k;
-            reason = r.clone();
-        }
-        let own = self
-            .handle
-            .and_then(|h| h.log_reason(self.member.name, self.started_ns));
-        let child = self
-            .child_log
-            .get()
-            .and_then(|f| crate::logcap::child_reason(f, self.member.name, self.started_ns));
-        let logged = match (own, child) {
-            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-            (a, b) => a.or(b),
-        };
-        if let Some(logged) = &logged {
-            if diagnosed.is_none() && kind == ErrorKind::Failed {
-                kind = kind_of_logged(logged);
-            }
-            reason = if reason.is_empty() || errno.is_some_and(|e| reason == strerror(e)) {
-                Cow::Owned(logged.clone())
-            } else {
-                Cow::Owned(format!("{reason} ({logged})"))
-            };
-        }
-        if m.timed && diagnosed.is_none() && kind == ErrorKind::Failed {
-            kind = ErrorKind::Timeout;
-            reason = if reason.is_empty() {
-                Cow::Borrowed("it did not happen within the timeout")
-            } else {
-                Cow::Owned(format!("it did not happen within the timeout ({reason})"))
-            };
-        }
-        // These members log nothing when liblxc refuses the caller's input, and what errno they
-        // leave is stale: the table's reason is the better one.
-        if let (None, None, Some((k, why))) = (&logged, &diagnosed, m.silent) {
-            kind = k;
-            reason = Cow::Borrowed(why);
-        }
-        if reason.is_empty() {
-            reason = Cow::Owned(format!(
-                "failed, and liblxc logged no reason (it {})",
-                m.fails
-            ));
-        }
-        let mut e = self.error(kind, reason);
-        if let Some(code) = f.code {
-            e = e.with_code(code);
-        }
-        if let Some(errno) = f.errno.filter(|e| *e > 0) {
-            e = e.with_errno(errno);
-        }
-        e
-    }
-
-    fn diagnose(&self) -> Option<(ErrorKind, Cow<'static, str>)> {
-        let h = self.handle?;
-        let c = h.as_ptr();
-        let needs = self.member.needs;
-        if needs == Needs::Nothing {
-            return None;
-        }
-        // SAFETY: c is the valid container of this call; the clone lock (if any) is still held.
-        let defined = unsafe { ffi::lxcrs_v1_is_defined(c) };
-        // SAFETY: as above.
-        let running = unsafe { ffi::lxcrs_v1_is_running(c) };
-        match needs {
-            Needs::Running if !running => Some((
-                ErrorKind::NotRunning,
-                Cow::Borrowed("the container is not running"),
-            )),
-            _ if !defined && !running => {
-                // SAFETY: as above; the returned string is owned by the container and copied at once.
-                let path = unsafe { ffi::lxcrs_v1_get_config_path(c) };
-                let path = if path.is_null() {
-                    String::new()
-                } else {
-                    // SAFETY: non-null NUL-terminated string owned by the container.
-                    unsafe { CStr::from_ptr(path) }
-                        .to_string_lossy()
-                        .into_owned()
-                };
-                Some((
-                    ErrorKind::NotFound,
-                    Cow::Owned(format!("the container is not defined in lxcpath {path:?}")),
-                ))
-            }
-            Needs::Stopped if running => Some((
-                ErrorKind::Running,
-                Cow::Borrowed("the container is running; stop it first"),
-            )),
-            _ => None,
-        }
-    }
 }
 
 #[inline]
 fn clear_errno() {
     // SAFETY: __errno_location returns this thread's errno slot.
     unsafe { *libc::__errno_location() = 0 }
-}
-
-/// Why a listing of `lxcpath` failed, when the path itself is the cause (liblxc logs nothing).
-///
-/// # Safety
-///
-/// `lxcpath` is null or a live C string.
-#[cold]
-unsafe fn unusable_lxcpath(call: &Call<'_>, lxcpath: *const c_char) -> Option<Error> {
-    if lxcpath.is_null() {
-        return None;
-    }
-    // SAFETY: non-null and live, as the caller promises.
-    let bytes = unsafe { CStr::from_ptr(lxcpath) }.to_bytes();
-    let path = std::path::Path::new(<OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes));
-    let (kind, why) = match std::fs::metadata(path) {
-        Ok(m) if m.is_dir() => return None,
-        Ok(_) => (ErrorKind::InvalidArgument, "is not a directory".to_owned()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            (ErrorKind::NotFound, "does not exist".to_owned())
-        }
-        Err(e) => (
-            e.raw_os_error()
-                .map_or(ErrorKind::Failed, ErrorKind::from_errno),
-            format!("cannot be read: {e}"),
-        ),
-    };
-    Some(call.error(kind, format!("the lxcpath {} {why}", path.display()).into()))
-}
-
-/// `list_*_containers`: names only (`cret` NULL), from a counted, not NULL-terminated, array.
-///
-/// # Errors
-///
-/// When liblxc returns a negative count, or a name is not UTF-8.
-///
-/// # Safety
-///
-/// `lxcpath` is null or a live C string, and `f` is a `list_*_containers` trampoline.
-pub unsafe fn list_names(
-    call: &Call<'_>,
-    lxcpath: *const c_char,
-    f: unsafe extern "C" fn(
-        *const c_char,
-        *mut *mut *mut c_char,
-        *mut *mut *mut LxcContainer,
-    ) -> c_int,
-) -> Result<Vec<String>> {
-    let mut names: *mut *mut c_char = std::ptr::null_mut();
-    // SAFETY: lxcpath is null or a live C string; `names` is a valid out-pointer; cret is NULL, which
-    // liblxc accepts for "names only".
-    let n = unsafe { f(lxcpath, &mut names, std::ptr::null_mut()) };
-    let owned = crate::owned::CountedStrVec {
-        ptr: names,
-        len: usize::try_from(n).unwrap_or(0),
-    };
-    if let Some(failure) = <super::err::Neg as Policy<c_int>>::check(&n) {
-        // SAFETY: as above.
-        return Err(unsafe { unusable_lxcpath(call, lxcpath) }
-            .map(|e| e.with_code(i64::from(n)))
-            .unwrap_or_else(|| call.fail(failure)));
-    }
-    owned
-        .iter()
-        .map(|b| <String as super::ret::FromCBytes>::from_c_bytes(b, call))
-        .collect()
-}
-
-/// `list_*_containers` with handles: each `cret` entry becomes a [`Handle`] (put on drop).
-///
-/// # Errors
-///
-/// When liblxc returns a negative count.
-///
-/// # Safety
-///
-/// As [`list_names`].
-pub unsafe fn list_handles(
-    call: &Call<'_>,
-    lxcpath: *const c_char,
-    f: unsafe extern "C" fn(
-        *const c_char,
-        *mut *mut *mut c_char,
-        *mut *mut *mut LxcContainer,
-    ) -> c_int,
-) -> Result<Vec<Handle>> {
-    let mut cret: *mut *mut LxcContainer = std::ptr::null_mut();
-    // SAFETY: as in `list_names`; with `names` NULL liblxc fills only `cret`.
-    let n = unsafe { f(lxcpath, std::ptr::null_mut(), &mut cret) };
-    if let Some(failure) = <super::err::Neg as Policy<c_int>>::check(&n) {
-        // SAFETY: as in `list_names`.
-        return Err(unsafe { unusable_lxcpath(call, lxcpath) }
-            .map(|e| e.with_code(i64::from(n)))
-            .unwrap_or_else(|| call.fail(failure)));
-    }
-    let len = usize::try_from(n).unwrap_or(0);
-    let mut out = Vec::with_capacity(len);
-    if !cret.is_null() {
-        for i in 0..len {
-            // SAFETY: i < n entries, each a new reference the caller owns; Handle takes it over and
-            // puts it on drop. A null entry is skipped.
-            let p = unsafe { *cret.add(i) };
-            // SAFETY: p is null or a reference we own (see above).
-            if let Ok(h) = unsafe { Handle::from_raw(p, call.member().name) } {
-                out.push(h);
-            }
-        }
-        // SAFETY: the array itself was malloc'd by liblxc; its entries are now owned by `out`.
-        unsafe { libc::free(cret.cast()) };
-    }
-    Ok(out)
-}
-
-fn strerror(e: i32) -> String {
-    let s = std::io::Error::from_raw_os_error(e).to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
-/// The kind a logged reason implies: liblxc starts many messages with `strerror(errno) - `, and
-/// the API table knows what some others mean.
-fn kind_of_logged(logged: &str) -> ErrorKind {
-    if let Some((_, kind)) = crate::meta::LOGGED_KINDS
-        .iter()
-        .find(|(piece, _)| logged.contains(piece))
-    {
-        return *kind;
-    }
-    if logged.contains("already exists")
-        || logged.ends_with(" exists")
-        || logged.contains(" exists;")
-    {
-        return ErrorKind::AlreadyExists;
-    }
-    for e in [
-        libc::EINVAL,
-        libc::ENOENT,
-        libc::EEXIST,
-        libc::EPERM,
-        libc::EACCES,
-        libc::ETIMEDOUT,
-        libc::ENOSYS,
-        libc::ENAMETOOLONG,
-    ] {
-        if logged.starts_with(&format!("{} - ", strerror(e))) {
-            return ErrorKind::from_errno(e);
-        }
-    }
-    ErrorKind::Failed
-}
-
-/// Refuses, before calling, a member that liblxc would report as done on a container that does not
-/// run (see `RUNNING_FIRST` in the API table).
-#[cold]
-fn precheck_running(h: &Handle, member: &'static Member) -> Result<()> {
-    // SAFETY: h.as_ptr() is the live container of this handle.
-    if unsafe { ffi::lxcrs_v1_is_running(h.as_ptr()) } {
-        return Ok(());
-    }
-    Err(Error::new(
-        ErrorKind::NotRunning,
-        member.name,
-        "the container is not running",
-    )
-    .with_container(h.name()))
-}
-
-/// Refuses, before calling, a member that liblxc would run with its default configuration because
-/// the object holds none (see `LOADED_FIRST` in the API table).
-#[cold]
-fn precheck_loaded(
-    h: &Handle,
-    member: &'static Member,
-    (kind, reason): (ErrorKind, &'static str),
-) -> Result<()> {
-    let c = h.as_ptr();
-    // SAFETY: c is the live container of this handle; the glue only reads whether the
-    // configuration pointer is set. A container that is not defined has none until it is set up,
-    // which is normal.
-    if unsafe { ffi::lxcrs_glue_has_config(c) } || !unsafe { ffi::lxcrs_v1_is_defined(c) } {
-        return Ok(());
-    }
-    Err(Error::new(kind, member.name, reason).with_container(h.name()))
-}
-
-/// Refuses, before calling, a member that would crash liblxc on an undefined container or an object
-/// without configuration (see `NEEDS_CONFIG` in the API table).
-#[cold]
-fn precheck_config(h: &Handle, member: &'static Member) -> Result<()> {
-    let c = h.as_ptr();
-    // SAFETY: c is the live container of this handle.
-    let defined = unsafe { ffi::lxcrs_v1_is_defined(c) };
-    let err = |kind, reason: &'static str| {
-        Err(Error::new(kind, member.name, reason).with_container(h.name()))
-    };
-    if !defined {
-        return err(ErrorKind::NotFound, "the container is not defined");
-    }
-    // SAFETY: as above; the glue only reads whether the configuration pointer is set.
-    if !unsafe { ffi::lxcrs_glue_has_config(c) } {
-        return err(
-            ErrorKind::Failed,
-            "this object holds no configuration (clear_config was called); call load_config first",
-        );
-    }
-    Ok(())
 }

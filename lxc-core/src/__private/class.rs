@@ -34,8 +34,8 @@ pub unsafe trait AsC<C: Class> {
 
 /// Turns a Rust argument into a value of class `C`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be passed to liblxc as an argument of class `{C}`",
-    label = "no lowering from `{Self}` to `{C}`",
+    message = "`{Self}` cannot be passed to liblxc as this argument",
+    label = "no lowering from `{Self}` for this argument of the liblxc member",
     note = "strings (`Str`, `OptStr`, `Name`) take `&str`, `&String`, `&Path`, `&OsStr` (and `Option<_>` of them where NULL is allowed); \
             arrays take `&[S]` or `&[S; N]` of those; `Timeout` takes `Duration` or `Option<Duration>`; \
             `Flags` takes the member's bitflags type; `Fd` takes `BorrowedFd`"
@@ -48,6 +48,13 @@ pub trait Lower<C: Class> {
     ///
     /// A NUL byte in a string, or a value the class cannot represent.
     fn lower(self) -> std::result::Result<Self::Holder, LowerError>;
+
+    /// The time the caller gave, when this argument is a timeout: the runtime keeps a member
+    /// that polls (see `Blocks::Polls` in the API table) asking until it has passed.
+    #[inline(always)]
+    fn timeout(&self) -> Option<Duration> {
+        None
+    }
 }
 
 macro_rules! classes {
@@ -476,6 +483,9 @@ fn timeout_secs(d: Duration) -> std::result::Result<c_int, LowerError> {
 
 impl Lower<WaitTimeout> for Duration {
     type Holder = Plain<c_int>;
+    fn timeout(&self) -> Option<Duration> {
+        Some(*self)
+    }
     fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
         if self.is_zero() {
             // liblxc 5.0 turns a zero wait timeout into "no socket timeout": it would wait forever.
@@ -489,6 +499,9 @@ impl Lower<WaitTimeout> for Duration {
 
 impl Lower<Timeout> for Duration {
     type Holder = Plain<c_int>;
+    fn timeout(&self) -> Option<Duration> {
+        Some(*self)
+    }
     fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
         timeout_secs(self).map(Plain)
     }

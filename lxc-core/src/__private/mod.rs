@@ -8,15 +8,26 @@
 
 mod call;
 pub mod class;
+mod contract;
 pub mod err;
+mod explain;
+mod list;
 pub mod ret;
 
-pub use call::{arg_text, list_handles, list_names, lower, subject, ArgText, AsHandle, Call};
+pub use call::{arg_text, bound_next_child, lower, subject, ArgText, AsHandle, Call, ChildBound};
 pub use class::{AsC, Class, FlagsArg, Lower};
 pub use err::Policy;
+pub use list::{list_handles, list_names};
 pub use ret::Lift;
 
 pub use crate::ffi;
+
+/// The runtime as expansions reach it: `::lxc::__private::v1` (the facade re-exports this module,
+/// and `lxc-decls` names `lxc-core` `lxc`). The version changes when the expansion's contract
+/// with the runtime does.
+pub mod v1 {
+    pub use super::*;
+}
 pub use crate::meta;
 
 /// Before the caller sets up liblxc's log: keep lxc-rs from setting up its own, or close it.

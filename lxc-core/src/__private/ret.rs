@@ -45,12 +45,12 @@ kinds! {
 
 /// Turns a raw C return value of kind `K` into `Self`.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be returned from an lxc method declared `ret = {K}`",
-    label = "this type does not match the `ret` kind",
-    note = "the kinds and the Rust types they give: Unit `()`; Bool `bool`; Int `u32`, `i32`, `u64`, `i64` or `usize`; Pid `i32` or `u32`; \
-            OwnedFd `OwnedFd` (marker `OwnedFdKind`); BorrowedFd `BorrowedFd<'_>` (marker `BorrowedFdKind`); \
-            StaticStr, String (marker `MallocString`) and BufString `String`, `PathBuf`, `OsString`, `Vec<u8>`, `Vec<String>` (one per line) or `State`; \
-            StrVec `Vec<String>`; Container (marker `ContainerKind`) `Container`; WaitStatus `ExitStatus`"
+    message = "`{Self}` cannot be returned from this lxc method",
+    label = "liblxc's value for this member cannot become this type",
+    note = "what liblxc hands back, and the Rust types it can become: a status `()`; a predicate `bool`; a count `u32`, `i32`, `u64`, `i64` or `usize`; a pid `i32` or `u32`; \
+            a descriptor `OwnedFd` (or `BorrowedFd<'_>` where liblxc keeps it); \
+            text `String`, `PathBuf`, `OsString`, `Vec<u8>`, `Vec<String>` (one per line) or `State`; \
+            a list `Vec<String>`; a container `Container`"
 )]
 pub trait Lift<'a, K, C>: Sized {
     /// # Errors
@@ -115,10 +115,26 @@ impl<'a> Lift<'a, BorrowedFdKind, c_int> for BorrowedFd<'a> {
     }
 }
 
+impl<'a> Lift<'a, BorrowedFdKind, c_int> for OwnedFd {
+    /// A duplicate the caller owns: liblxc closes its own when the configuration is freed
+    /// (`clear_config` through any handle), so a borrow of it could outlive it.
+    #[inline]
+    unsafe fn lift(raw: c_int, call: &Call<'a>) -> Result<OwnedFd> {
+        // SAFETY: as for `BorrowedFd`; the borrow ends before the call's clone lock is released.
+        let fd = unsafe { <BorrowedFd<'a> as Lift<'a, BorrowedFdKind, c_int>>::lift(raw, call)? };
+        fd.try_clone_to_owned().map_err(|e| {
+            call.error(
+                ErrorKind::Failed,
+                format!("cannot duplicate liblxc's descriptor {raw}: {e}").into(),
+            )
+        })
+    }
+}
+
 /// Return values that need no conversion, for members that cannot fail.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be returned from an lxc method that cannot fail with `ret = {K}`",
-    note = "a member with `err = Never` returns `bool` (`ret = Bool`) or `()` (`ret = Unit`) directly"
+    message = "`{Self}` cannot be returned from this lxc method, which cannot fail",
+    note = "a member that cannot fail returns `bool` (a predicate) or `()` directly"
 )]
 pub trait LiftInfallible<K, C> {
     fn lift_infallible(raw: C) -> Self;

@@ -87,7 +87,7 @@ impl Command<'_> {
 impl Container {
     /// `attach` for [`Command::spawn`] and [`Command::output`]: lowers the command, sets up its
     /// streams, attaches with a fresh options struct, and checks that the program was executed.
-    #[lxc_method(attach, ret = Manual, err = Neg)]
+    #[lxc_method(attach)]
     fn attach(&self, cmd: &mut Command<'_>, defaults: Defaults) -> Result<Child> {
         let call = Call::method(self, &meta::attach)?;
         refuse_ignored_sigchld(&call)?;
@@ -126,7 +126,7 @@ impl Container {
     }
 
     /// `attach_run_wait` for [`Command::run_wait`].
-    #[lxc_method(attach_run_wait, ret = Manual, err = Neg)]
+    #[lxc_method(attach_run_wait)]
     fn attach_run_wait(&self, cmd: &mut Command<'_>) -> Result<ExitStatus> {
         let call = Call::method(self, &meta::attach_run_wait)?;
         refuse_ignored_sigchld(&call)?;

@@ -1,21 +1,21 @@
-use lxc_core::__private::AsHandle;
-use lxc_macros::lxc_method;
+use lxc::dsl::AsHandle;
+use lxc::dsl::lxc_method;
 
-struct MyC(lxc_core::Handle);
+struct MyC(lxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc_core::Handle {
+    fn handle(&self) -> &lxc::dsl::Handle {
         &self.0
     }
 }
 
 impl MyC {
-    #[lxc_method(get_confg_item, ret = BufString, err = Neg)]
-    pub fn config_item(&self, key: &str) -> lxc_core::Result<String>;
+    #[lxc_method(get_confg_item)]
+    pub fn config_item(&self, key: &str) -> lxc::Result<String>;
 }
 
 // Ideally the only error is the macro's: the broken declaration would still declare `config_item`.
-fn use_it(c: &MyC) -> lxc_core::Result<String> {
+fn use_it(c: &MyC) -> lxc::Result<String> {
     c.config_item("lxc.uts.name")
 }
 

@@ -1,17 +1,17 @@
-use lxc_core::__private::AsHandle;
-use lxc_macros::lxc_method;
+use lxc::dsl::AsHandle;
+use lxc::dsl::lxc_method;
 
-struct MyC(lxc_core::Handle);
+struct MyC(lxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc_core::Handle {
+    fn handle(&self) -> &lxc::dsl::Handle {
         &self.0
     }
 }
 
 impl MyC {
-    #[lxc_method(get_config_item, ret = BufString, err = Null)]
-    pub fn config_item(&self, key: &str) -> lxc_core::Result<String>;
+    #[lxc_method(get_config_item, err = Null)]
+    pub fn config_item(&self, key: &str) -> lxc::Result<String>;
 }
 
 fn main() {}

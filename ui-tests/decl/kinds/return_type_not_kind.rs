@@ -1,17 +1,17 @@
-use lxc_core::__private::AsHandle;
-use lxc_macros::lxc_method;
+use lxc::dsl::AsHandle;
+use lxc::dsl::lxc_method;
 
-struct MyC(lxc_core::Handle);
+struct MyC(lxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc_core::Handle {
+    fn handle(&self) -> &lxc::dsl::Handle {
         &self.0
     }
 }
 
 impl MyC {
-    #[lxc_method(snapshot, ret = Int, err = NegOne)]
-    pub fn snapshot(&self, comment_file: Option<&str>) -> lxc_core::Result<std::path::PathBuf>;
+    #[lxc_method(snapshot)]
+    pub fn snapshot(&self, comment_file: Option<&str>) -> lxc::Result<std::path::PathBuf>;
 }
 
 fn main() {}

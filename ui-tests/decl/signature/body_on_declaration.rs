@@ -1,17 +1,17 @@
-use lxc_core::__private::AsHandle;
-use lxc_macros::lxc_method;
+use lxc::dsl::AsHandle;
+use lxc::dsl::lxc_method;
 
-struct MyC(lxc_core::Handle);
+struct MyC(lxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc_core::Handle {
+    fn handle(&self) -> &lxc::dsl::Handle {
         &self.0
     }
 }
 
 impl MyC {
-    #[lxc_method(freeze, ret = Unit, err = False)]
-    pub fn freeze(&self) -> lxc_core::Result<()> {
+    #[lxc_method(freeze)]
+    pub fn freeze(&self) -> lxc::Result<()> {
         Ok(())
     }
 }

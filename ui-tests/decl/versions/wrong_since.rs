@@ -1,17 +1,17 @@
-use lxc_core::__private::AsHandle;
-use lxc_macros::lxc_method;
+use lxc::dsl::AsHandle;
+use lxc::dsl::lxc_method;
 
-struct MyC(lxc_core::Handle);
+struct MyC(lxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc_core::Handle {
+    fn handle(&self) -> &lxc::dsl::Handle {
         &self.0
     }
 }
 
 impl MyC {
-    #[lxc_method(set_timeout, ret = Unit, err = False, since = "5.0.0")]
-    pub fn set_timeout(&self, seconds: i32) -> lxc_core::Result<()>;
+    #[lxc_method(set_timeout, since = "5.0.0")]
+    pub fn set_timeout(&self, seconds: i32) -> lxc::Result<()>;
 }
 
 fn main() {}

@@ -1,0 +1,138 @@
+//! The one place that enforces each member's contract from its row of the API table (I-9):
+//! before the call, the condition it needs ([`before`]); after a success liblxc may report without
+//! the effect, the effect ([`after`]); after a failure, the condition that explains it
+//! ([`diagnose`], the first of the explainers in `explain.rs`).
+//!
+//! A member whose contract changes is an edit of its row, not new code here.
+
+use std::borrow::Cow;
+use std::ffi::CStr;
+
+use lxc_api::{Condition, Config, Effect, Needs};
+
+use super::call::Call;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ffi;
+use crate::version::Member;
+use crate::Handle;
+
+/// The condition of the container behind `h`, as far as `needs` cares (no monitor is asked
+/// whether it is frozen: no row needs to know).
+fn condition(h: &Handle) -> Condition {
+    let c = h.as_ptr();
+    // SAFETY: c is the live container of this handle, used under its clone lock.
+    if unsafe { ffi::lxcrs_v1_is_running(c) } {
+        return Condition::Running;
+    }
+    // SAFETY: as above.
+    if unsafe { ffi::lxcrs_v1_is_defined(c) } {
+        Condition::Stopped
+    } else {
+        Condition::Undefined
+    }
+}
+
+/// Refuses, before liblxc is called, what the row says liblxc would get wrong: a condition it
+/// needs (when liblxc would report success without effect, or crash), or a configuration the
+/// object must hold.
+///
+/// # Errors
+///
+/// The kind the row gives for the unmet condition.
+#[inline]
+pub(super) fn before(h: &Handle, m: &'static Member) -> Result<()> {
+    if !m.check_first && matches!(m.config, Config::Any | Config::Makes) {
+        return Ok(());
+    }
+    before_slow(h, m)
+}
+
+#[cold]
+fn before_slow(h: &Handle, m: &'static Member) -> Result<()> {
+    let refuse =
+        |kind, reason: &'static str| Err(Error::new(kind, m.name, reason).with_container(h.name()));
+    let cond = condition(h);
+    if m.check_first {
+        if let Some((kind, reason)) = m.needs.unmet(cond) {
+            return refuse(kind, reason);
+        }
+    }
+    // SAFETY: the glue only reads whether the object's configuration pointer is set.
+    let has_config = || unsafe { ffi::lxcrs_glue_has_config(h.as_ptr()) };
+    match m.config {
+        Config::Any | Config::Makes => Ok(()),
+        Config::Required if cond == Condition::Undefined => {
+            refuse(ErrorKind::NotFound, "the container is not defined")
+        }
+        Config::Required if !has_config() => refuse(
+            ErrorKind::Failed,
+            "this object holds no configuration (clear_config was called); call load_config first",
+        ),
+        Config::Required => Ok(()),
+        // A container that is not defined has no configuration until it is set up: normal.
+        Config::Loaded(kind, reason) if cond != Condition::Undefined && !has_config() => {
+            refuse(kind, reason)
+        }
+        Config::Loaded(..) => Ok(()),
+    }
+}
+
+/// Checks, after liblxc reported success, the effect the row says it may report without.
+///
+/// # Errors
+///
+/// `Failed` naming the effect that is missing.
+#[inline]
+pub(super) fn after(h: &Handle, m: &'static Member) -> Result<()> {
+    if m.effect == Effect::Trusted {
+        return Ok(());
+    }
+    after_slow(h, m)
+}
+
+#[cold]
+fn after_slow(h: &Handle, m: &'static Member) -> Result<()> {
+    let cond = condition(h);
+    let missing = match m.effect {
+        Effect::Trusted => return Ok(()),
+        Effect::Stopped if cond == Condition::Running => "the container still runs",
+        Effect::Defined if cond == Condition::Undefined => "the container is not defined",
+        Effect::Undefined if cond != Condition::Undefined => "the container is still defined",
+        _ => return Ok(()),
+    };
+    Err(Error::new(
+        ErrorKind::Failed,
+        m.name,
+        format!("liblxc reported success, but {missing}"),
+    )
+    .with_container(h.name()))
+}
+
+/// The container's condition, when it does not meet the row's needs: the first explainer of a
+/// failure.
+pub(super) fn diagnose(call: &Call<'_>) -> Option<(ErrorKind, Cow<'static, str>)> {
+    let h = call.handle?;
+    let needs = call.member.needs;
+    if needs == Needs::Nothing {
+        return None;
+    }
+    let (kind, reason) = needs.unmet(condition(h))?;
+    if kind != ErrorKind::NotFound {
+        return Some((kind, Cow::Borrowed(reason)));
+    }
+    // SAFETY: the live container of this call; the string it returns is owned by the container
+    // and copied at once.
+    let path = unsafe { ffi::lxcrs_v1_get_config_path(h.as_ptr()) };
+    let path = if path.is_null() {
+        String::new()
+    } else {
+        // SAFETY: non-null NUL-terminated string owned by the container.
+        unsafe { CStr::from_ptr(path) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    Some((
+        kind,
+        Cow::Owned(format!("the container is not defined in lxcpath {path:?}")),
+    ))
+}

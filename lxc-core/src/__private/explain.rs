@@ -1,0 +1,173 @@
+//! Why a call failed: one ordered list of explainers over what is known after the failure.
+//!
+//! The facts are gathered once (the errno the convention gives, the container's condition
+//! against the row's needs, the lines liblxc logged during this call, the row itself); then the
+//! explainers in [`KIND_FROM`] are asked in order and the first that names a kind decides it. The
+//! reason says the most specific thing known: the condition, else what liblxc logged, else the
+//! errno's text, else the table's words.
+
+use std::borrow::Cow;
+
+use super::call::Call;
+use super::err::Failure;
+use crate::error::{Error, ErrorKind};
+use crate::version::Member;
+
+/// What is known of one failure.
+pub(super) struct Facts {
+    /// The errno the failure convention makes meaningful.
+    errno: Option<i32>,
+    /// The container's condition does not meet the row's needs: kind and reason.
+    state: Option<(ErrorKind, Cow<'static, str>)>,
+    /// What liblxc logged during this call (the object's log, and the child's for `in_child`).
+    logged: Option<String>,
+    /// The child of an `in_child` member was killed at this deadline.
+    killed: Option<std::time::Duration>,
+}
+
+type Explainer = fn(&Facts, &Member) -> Option<ErrorKind>;
+
+/// The explainers, in order: the first that names a kind decides the error's kind.
+const KIND_FROM: [Explainer; 6] = [
+    // A container in the wrong state is the cause, whatever errno liblxc made of it.
+    |f, _| f.state.as_ref().map(|(k, _)| *k),
+    // liblxc did not return before the row's deadline: its child was killed.
+    |f, _| f.killed.map(|_| ErrorKind::Timeout),
+    // Members that fail without a word: what errno they leave is stale, the table knows better.
+    |f, m| match (&f.logged, m.silent) {
+        (None, Some(s)) => Some(s.kind),
+        _ => None,
+    },
+    |f, _| {
+        f.errno
+            .map(ErrorKind::from_errno)
+            .filter(|k| *k != ErrorKind::Failed)
+    },
+    |f, _| {
+        f.logged
+            .as_deref()
+            .map(kind_of_logged)
+            .filter(|k| *k != ErrorKind::Failed)
+    },
+    // A member given a timeout that failed for no other reason ran out of time.
+    |_, m| m.timed().then_some(ErrorKind::Timeout),
+];
+
+impl Call<'_> {
+    /// Explains a failure: gathers the facts (asked only now, so the success path pays nothing)
+    /// and runs the explainers.
+    #[cold]
+    #[inline(never)]
+    pub fn fail(&self, f: Failure) -> Error {
+        let facts = Facts {
+            errno: f.errno.filter(|e| *e > 0),
+            state: super::contract::diagnose(self),
+            logged: self.logged(),
+            killed: self.killed.get().then(|| self.killed_after.get()).flatten(),
+        };
+        let m = self.member;
+        let kind = KIND_FROM
+            .iter()
+            .find_map(|explain| explain(&facts, m))
+            .unwrap_or(ErrorKind::Failed);
+        let reason = reason(&facts, m, kind);
+        let mut e = self.error(kind, reason);
+        if let Some(code) = f.code {
+            e = e.with_code(code);
+        }
+        if let Some(errno) = facts.errno {
+            e = e.with_errno(errno);
+        }
+        e
+    }
+
+    /// What liblxc logged during this call.
+    fn logged(&self) -> Option<String> {
+        let own = self
+            .handle
+            .and_then(|h| h.log_reason(self.member.name, self.started_ns));
+        let child = self
+            .child_log
+            .get()
+            .and_then(|f| crate::logcap::child_reason(f, self.member.name, self.started_ns));
+        match (own, child) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// The reason, from the most specific fact.
+fn reason(f: &Facts, m: &Member, kind: ErrorKind) -> Cow<'static, str> {
+    if let (None, Some(d)) = (&f.state, f.killed) {
+        return Cow::Owned(format!(
+            "liblxc's {} did not return within {d:?}; the child it ran in was killed",
+            m.name
+        ));
+    }
+    if let (None, None, Some(s)) = (&f.state, &f.logged, m.silent) {
+        return Cow::Borrowed(s.reason);
+    }
+    let base: Cow<'static, str> = match (&f.state, &f.logged, f.errno) {
+        (Some((_, why)), Some(logged), _) => Cow::Owned(format!("{why} ({logged})")),
+        (Some((_, why)), None, _) => why.clone(),
+        (None, Some(logged), _) => Cow::Owned(logged.clone()),
+        (None, None, Some(e)) => Cow::Owned(strerror(e)),
+        (None, None, None) => Cow::Borrowed(""),
+    };
+    let timed_out = kind == ErrorKind::Timeout
+        && f.state.is_none()
+        && !f
+            .errno
+            .is_some_and(|e| ErrorKind::from_errno(e) == ErrorKind::Timeout);
+    match (timed_out, base.is_empty()) {
+        (true, true) => Cow::Borrowed("it did not happen within the timeout"),
+        (true, false) => Cow::Owned(format!("it did not happen within the timeout ({base})")),
+        (false, true) => Cow::Owned(format!(
+            "failed, and liblxc logged no reason (it {})",
+            m.fails
+        )),
+        (false, false) => base,
+    }
+}
+
+/// The text of an errno value, without Rust's " (os error N)".
+pub(super) fn strerror(e: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(e).to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// The kind a logged reason implies: liblxc starts many messages with `strerror(errno) - `, and
+/// the API table knows what some others mean.
+fn kind_of_logged(logged: &str) -> ErrorKind {
+    if let Some((_, kind)) = lxc_api::LOGGED_KINDS
+        .iter()
+        .find(|(piece, _)| logged.contains(piece))
+    {
+        return *kind;
+    }
+    if logged.contains("already exists")
+        || logged.ends_with(" exists")
+        || logged.contains(" exists;")
+    {
+        return ErrorKind::AlreadyExists;
+    }
+    for e in [
+        libc::EINVAL,
+        libc::ENOENT,
+        libc::EEXIST,
+        libc::EPERM,
+        libc::EACCES,
+        libc::ETIMEDOUT,
+        libc::ENOSYS,
+        libc::ENAMETOOLONG,
+    ] {
+        if logged.starts_with(&format!("{} - ", strerror(e))) {
+            return ErrorKind::from_errno(e);
+        }
+    }
+    ErrorKind::Failed
+}

@@ -1,0 +1,17 @@
+use lxc::dsl::AsHandle;
+use lxc::dsl::lxc_method;
+
+struct MyC(lxc::dsl::Handle);
+
+impl AsHandle for MyC {
+    fn handle(&self) -> &lxc::dsl::Handle {
+        &self.0
+    }
+}
+
+impl MyC {
+    #[lxc_method(get_config_item, ret = BufString)]
+    pub fn config_item(&self, key: &str) -> lxc::Result<String>;
+}
+
+fn main() {}
