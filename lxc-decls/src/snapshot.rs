@@ -148,6 +148,19 @@ impl Container {
                 lxcpath: array.field(i, 3).map(path).unwrap_or_default(),
             });
         }
+        // liblxc lists them in directory order. Oldest first: by the time taken (to the second,
+        // `YYYY:MM:DD HH:MM:SS` sorts as text), then by number (liblxc numbers them upwards).
+        out.sort_by_cached_key(|s| {
+            let number = s
+                .name
+                .strip_prefix("snap")
+                .and_then(|n| n.parse::<u64>().ok());
+            (
+                s.timestamp.clone(),
+                number.unwrap_or(u64::MAX),
+                s.name.clone(),
+            )
+        });
         Ok(out)
     }
 

@@ -161,7 +161,7 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
         );
     }
     check_receiver(item, member, errors);
-    let params = if body {
+    let params = if body || member.proto == Proto::Body {
         Vec::new()
     } else {
         check_args(item, member, errors)

@@ -21,7 +21,12 @@ use lxc_api::{Blocks, Class, Config, Effect, Kind, Needs};
 /// The runtime, as every expansion reaches it. `lxc-decls`, which the facade depends on, names
 /// `lxc-core` `lxc` (`extern crate lxc_core as lxc`), where the same module lives.
 pub fn rt() -> TokenStream {
-    quote!(::lxc::__private::v1)
+    rt_at(proc_macro2::Span::call_site())
+}
+
+/// [`rt`] with every token at `span`, so that rustc puts an error about it there.
+fn rt_at(span: proc_macro2::Span) -> TokenStream {
+    quote_spanned!(span=> ::lxc::__private::v1)
 }
 
 fn class_ident(c: Class) -> syn::Ident {
@@ -220,6 +225,7 @@ fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
             quote!(.with_arg(#rt::arg_text(&#id)))
         });
     let lowers = c.params.iter().map(|p| {
+        let rt = rt_at(p.ty.span());
         let id = &p.ident;
         let held = format_ident!("__lxc_{}", id);
         let class = class_ident(p.class);
@@ -250,6 +256,7 @@ fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
     let policy = format_ident!("{}", crate::check::err_name(c.err));
     let kind = kind_ident(c.ret);
     let out = &c.out;
+    let rt = rt_at(out.span());
     let run = if c.ret == Ret::BufString {
         quote_spanned! {out.span()=>
             unsafe { __call.buf::<#rt::err::#policy, #out>(|__buf, __len| #ffi) } #explain

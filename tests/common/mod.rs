@@ -56,6 +56,7 @@ impl Lxcpath {
             eprintln!("\n*** SKIPPED real-container test {test}: {why} ***\n");
             return None;
         }
+        binary_watchdog();
         let dir = tempfile::Builder::new()
             .prefix("lxc-rs-test-")
             .tempdir()
@@ -187,6 +188,61 @@ macro_rules! lxcpath {
             None => return,
         }
     };
+}
+
+/// A watchdog for one test: the process aborts, loudly, when the value is still alive after
+/// `limit`, so a hang fails the test binary instead of stalling CI.
+#[must_use]
+pub fn watchdog(limit: Duration) -> Watchdog {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = done.clone();
+    let name = std::thread::current().name().unwrap_or("?").to_owned();
+    std::thread::spawn(move || {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if seen.load(std::sync::atomic::Ordering::Relaxed) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        if !seen.load(std::sync::atomic::Ordering::Relaxed) {
+            loud(&format!(
+                "WATCHDOG: test {name} did not finish within {} s; aborting",
+                limit.as_secs()
+            ));
+            std::process::abort();
+        }
+    });
+    Watchdog(done)
+}
+
+/// See [`watchdog`].
+pub struct Watchdog(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Every test binary that makes containers has a watchdog: it aborts, loudly, when the binary
+/// still runs `LXC_RS_TEST_BINARY_LIMIT` seconds (default 1500) after its first container test
+/// began, so a hang anywhere fails CI instead of stalling it.
+fn binary_watchdog() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let limit = std::env::var("LXC_RS_TEST_BINARY_LIMIT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1500);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(limit));
+            loud(&format!(
+                "WATCHDOG: this test binary still runs after {limit} s: a hang; aborting"
+            ));
+            std::process::abort();
+        });
+    });
 }
 
 /// Writes to the real stderr, past the test harness's output capture (which would be lost if a

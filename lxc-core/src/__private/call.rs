@@ -370,26 +370,30 @@ impl<'a> Call<'a> {
             let bytes = unsafe { std::slice::from_raw_parts(stack.as_ptr().cast::<u8>(), len) };
             return T::from_c_bytes(bytes, self);
         }
-        for _ in 0..8 {
-            let inlen = c_int::try_from(len + 1).map_err(|_| {
+        // A value that changes between two calls (a cgroup's statistics) is read again into a
+        // buffer with room to grow, at most 8 times: any answer shorter than the buffer is whole.
+        for attempt in 0..8u32 {
+            let cap = len + 1 + (len >> 2) + (64 << attempt);
+            let inlen = c_int::try_from(cap).map_err(|_| {
                 self.error(
                     ErrorKind::InvalidData,
                     "the value is larger than liblxc can return".into(),
                 )
             })?;
-            let mut heap: Vec<u8> = Vec::with_capacity(len + 1);
+            let mut heap: Vec<u8> = Vec::with_capacity(cap);
             let got = f(heap.as_mut_ptr().cast(), inlen);
             if let Some(failure) = P::check(&got) {
                 return Err(self.fail(failure));
             }
-            if got as usize == len {
-                // SAFETY: liblxc wrote `len` bytes and a NUL (inlen = len + 1 covers the value, the
-                // condition under which every getter copies it whole) into the capacity.
-                unsafe { heap.set_len(len) };
+            let got = got as usize;
+            if got < cap {
+                // SAFETY: the value fit (inlen > its length, the condition under which every
+                // getter copies it whole), so liblxc wrote its `got` bytes into the capacity.
+                unsafe { heap.set_len(got) };
                 return T::from_c_vec(heap, self);
             }
-            // The value changed between the calls; size again.
-            len = got as usize;
+            // It grew past the room given; size again.
+            len = got;
         }
         Err(self.error(
             ErrorKind::Failed,
@@ -434,4 +438,41 @@ impl<'a> Call<'a> {
 fn clear_errno() {
     // SAFETY: __errno_location returns this thread's errno slot.
     unsafe { *libc::__errno_location() = 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::meta;
+    use std::cell::Cell;
+
+    /// A getter of the length protocol whose value grows by 10 bytes at every read (a cgroup's
+    /// statistics while the container works), as liblxc answers: it copies what fits and returns
+    /// the whole length.
+    fn growing(start: usize) -> impl FnMut(*mut c_char, c_int) -> c_int {
+        let len = Cell::new(start);
+        move |buf, inlen| {
+            let value = len.get();
+            len.set(value + 10);
+            let fit = value.min(usize::try_from(inlen).unwrap_or(0).saturating_sub(1));
+            // SAFETY: the caller gave `inlen` writable bytes at `buf`.
+            unsafe {
+                std::ptr::write_bytes(buf.cast::<u8>(), b'x', fit);
+                *buf.add(fit) = 0;
+            }
+            c_int::try_from(value).unwrap()
+        }
+    }
+
+    #[test]
+    fn a_value_that_changes_while_it_is_read_is_read_whole() {
+        let call = Call::free_unguarded(&meta::get_config_item);
+        for start in [300, 5_000, 100_000] {
+            // SAFETY: `growing` keeps the length protocol.
+            let got: String = unsafe { call.buf::<super::super::err::Neg, String>(growing(start)) }
+                .expect("a changing value is read again until it fits");
+            assert!(got.len() > start, "{} bytes", got.len());
+            assert!(got.bytes().all(|b| b == b'x'));
+        }
+    }
 }
