@@ -96,24 +96,6 @@ impl Lxcpath {
 
     /// Every path under the lxcpath with its size and kind, to prove an operation changed nothing.
     pub fn tree(&self) -> Tree {
-        fn walk(dir: &Path, out: &mut BTreeMap<PathBuf, (bool, u64)>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for e in entries.flatten() {
-                let p = e.path();
-                let Ok(md) = std::fs::symlink_metadata(&p) else {
-                    continue;
-                };
-                out.insert(
-                    p.clone(),
-                    (md.is_dir(), if md.is_file() { md.len() } else { 0 }),
-                );
-                if md.is_dir() && !md.file_type().is_symlink() {
-                    walk(&p, out);
-                }
-            }
-        }
         let mut out = BTreeMap::new();
         walk(self.path(), &mut out);
         out
@@ -146,6 +128,51 @@ impl Drop for Lxcpath {
 /// Every path under an lxcpath with (is a directory, size of a file).
 pub type Tree = BTreeMap<PathBuf, (bool, u64)>;
 
+/// Adds every path under `dir` to `out` (symbolic links are not followed).
+pub fn walk(dir: &Path, out: &mut Tree) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let Ok(md) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        out.insert(
+            p.clone(),
+            (md.is_dir(), if md.is_file() { md.len() } else { 0 }),
+        );
+        if md.is_dir() && !md.file_type().is_symlink() {
+            walk(&p, out);
+        }
+    }
+}
+
+/// How `after` differs from `before`: the paths removed, added, and changed.
+pub struct TreeChanges<'a> {
+    pub gone: Vec<&'a PathBuf>,
+    pub new: Vec<&'a PathBuf>,
+    pub changed: Vec<&'a PathBuf>,
+}
+
+impl<'a> TreeChanges<'a> {
+    pub fn of(before: &'a Tree, after: &'a Tree) -> TreeChanges<'a> {
+        TreeChanges {
+            gone: before.keys().filter(|k| !after.contains_key(*k)).collect(),
+            new: after.keys().filter(|k| !before.contains_key(*k)).collect(),
+            changed: before
+                .iter()
+                .filter(|(k, v)| after.get(*k).is_some_and(|a| a != *v))
+                .map(|(k, _)| k)
+                .collect(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.gone.is_empty() && self.new.is_empty() && self.changed.is_empty()
+    }
+}
+
 /// The tree without what a running busybox writes into its own rootfs (logs, pid files).
 pub fn stable(tree: Tree) -> Tree {
     tree.into_iter()
@@ -166,16 +193,13 @@ pub fn stable(tree: Tree) -> Tree {
 /// Asserts two trees are equal, printing only the differences.
 #[track_caller]
 pub fn assert_same_tree(before: &Tree, after: &Tree) {
-    let gone: Vec<_> = before.keys().filter(|k| !after.contains_key(*k)).collect();
-    let new: Vec<_> = after.keys().filter(|k| !before.contains_key(*k)).collect();
-    let changed: Vec<_> = before
-        .iter()
-        .filter(|(k, v)| after.get(*k).is_some_and(|a| a != *v))
-        .map(|(k, _)| k)
-        .collect();
+    let d = TreeChanges::of(before, after);
     assert!(
-        gone.is_empty() && new.is_empty() && changed.is_empty(),
-        "files changed: removed {gone:?}, added {new:?}, changed {changed:?}"
+        d.is_empty(),
+        "files changed: removed {:?}, added {:?}, changed {:?}",
+        d.gone,
+        d.new,
+        d.changed
     );
 }
 
