@@ -127,36 +127,45 @@ fn has_member(header: &str, name: &str) -> bool {
     header.contains(&format!("(*{name})("))
 }
 
-fn c_params(m: &Member, with_container: bool) -> (String, String, String) {
-    // (typed parameter list, bare type list, argument names)
+/// The trampoline's C parameter list, the member's bare type list, the argument names it passes,
+/// and the locals it declares for arguments it fills itself (`Class::MountV1`).
+fn c_params(m: &Member, with_container: bool) -> (String, String, String, String) {
     let mut params = Vec::new();
     let mut types = Vec::new();
     let mut names = Vec::new();
+    let mut locals = String::new();
     if with_container {
         params.push("struct lxc_container *c".to_string());
         types.push("struct lxc_container *".to_string());
         names.push("c".to_string());
     }
     for a in m.args {
-        params.push(format!("{} {}", a.c, a.name));
         types.push(a.c.to_string());
+        if a.class == table::Class::MountV1 {
+            writeln!(
+                locals,
+                "\tstruct lxc_mount {name}_v1 = {{ .version = LXC_MOUNT_API_V1 }};",
+                name = a.name
+            )
+            .unwrap();
+            names.push(format!("&{}_v1", a.name));
+            continue;
+        }
+        params.push(format!("{} {}", a.c, a.name));
         names.push(a.name.to_string());
     }
-    let p = if params.is_empty() {
-        "void".into()
-    } else {
-        params.join(", ")
+    let join = |v: Vec<String>| {
+        if v.is_empty() {
+            "void".into()
+        } else {
+            v.join(", ")
+        }
     };
-    let t = if types.is_empty() {
-        "void".into()
-    } else {
-        types.join(", ")
-    };
-    (p, t, names.join(", "))
+    (join(params), join(types), names.join(", "), locals)
 }
 
 fn c_trampoline(c: &mut String, m: &Member, present: bool) {
-    let (params, types, names) = c_params(m, true);
+    let (params, types, names, locals) = c_params(m, true);
     let ret = m.c_ret;
     if present && m.in_child {
         // Runs the member in a forked child (see glue.c): only its result comes back.
@@ -185,14 +194,15 @@ fn c_trampoline(c: &mut String, m: &Member, present: bool) {
     if present {
         writeln!(
             c,
-            "{ret} {PREFIX}{name}({params}) {{\n\t{ret} (*const f)({types}) = c->{name};\n\treturn f({names});\n}}\n",
+            "{ret} {PREFIX}{name}({params}) {{\n{locals}\t{ret} (*const f)({types}) = c->{name};\n\treturn f({names});\n}}\n",
             name = m.name
         )
         .unwrap();
     } else {
         // Not in this header: the runtime guard refuses the call before it gets here.
         let mut body = String::new();
-        for a in std::iter::once("c").chain(m.args.iter().map(|a| a.name)) {
+        let own = m.args.iter().filter(|a| a.class != table::Class::MountV1);
+        for a in std::iter::once("c").chain(own.map(|a| a.name)) {
             writeln!(body, "\t(void){a};").unwrap();
         }
         let fail = match table::CRet::of(ret) {
@@ -211,7 +221,7 @@ fn c_trampoline(c: &mut String, m: &Member, present: bool) {
 }
 
 fn c_free_trampoline(c: &mut String, m: &Member) {
-    let (params, types, names) = c_params(m, false);
+    let (params, types, names, _) = c_params(m, false);
     let ret = m.c_ret;
     writeln!(
         c,
@@ -225,7 +235,7 @@ fn c_variadic_check(c: &mut String, m: &Member, present: bool) {
     if !present {
         return;
     }
-    let (_, types, _) = c_params(m, true);
+    let (_, types, _, _) = c_params(m, true);
     writeln!(
         c,
         "/* {name}: {why} */\n__attribute__((unused)) static void {PREFIX}check_{name}(struct lxc_container *c) {{\n\t{ret} (*const f)({types}, ...) = c->{name};\n\t(void)f;\n}}\n",
@@ -275,7 +285,7 @@ fn rs_extern(rs: &mut String, m: &Member, with_container: bool) {
     if with_container {
         params.push("c: *mut LxcContainer".to_string());
     }
-    for a in m.args {
+    for a in m.args.iter().filter(|a| a.class != table::Class::MountV1) {
         params.push(format!("{}: {}", a.name, rust_type(a.c)));
     }
     let ret = match m.c_ret {

@@ -152,7 +152,7 @@ fn veth_on_a_bridge_has_its_static_address_and_answers_ping() {
         [IpAddr::V4(addr)]
     );
     assert_eq!(
-        c.ips_raw(Some("eth0"), Some("inet"), 0).unwrap(),
+        c.ip_strings(Some("eth0"), Some("inet"), 0).unwrap(),
         [addr.to_string()]
     );
     let all = c.ips(None, None).unwrap();
@@ -174,7 +174,7 @@ fn veth_on_a_bridge_has_its_static_address_and_answers_ping() {
         "scope 0 excludes link-local addresses: {v6:?}"
     );
     assert_eq!(
-        c.ips_raw(Some("eth0"), Some("bogus"), 0).unwrap(),
+        c.ip_strings(Some("eth0"), Some("bogus"), 0).unwrap(),
         Vec::<String>::new(),
         "an unknown family matches nothing"
     );
@@ -190,7 +190,7 @@ fn veth_on_a_bridge_has_its_static_address_and_answers_ping() {
         .trim()
         .parse()
         .expect("an ifindex");
-    let link_local = c.ips_raw(Some("eth0"), Some("inet6"), ifindex).unwrap();
+    let link_local = c.ip_strings(Some("eth0"), Some("inet6"), ifindex).unwrap();
     eprintln!("eth0 has ifindex {ifindex}; scope {ifindex} gives {link_local:?}");
     assert!(
         link_local.iter().all(|a| a.starts_with("fe80:")),
@@ -287,7 +287,7 @@ fn a_stopped_container_has_no_interfaces_and_waiting_times_out() {
         c.ips(Some("eth0"), Some(IpFamily::V4)).unwrap(),
         Vec::<IpAddr>::new()
     );
-    assert_eq!(c.ips_raw(None, None, 0).unwrap(), Vec::<String>::new());
+    assert_eq!(c.ip_strings(None, None, 0).unwrap(), Vec::<String>::new());
     let t = Instant::now();
     let e = c
         .wait_for_ips(None, None, Duration::from_secs(5))
@@ -370,7 +370,7 @@ fn errors_name_the_member_and_the_container() {
         c.attach_interface("lo", Some("a\0b")).unwrap_err(),
         c.detach_interface("lo\0", None).unwrap_err(),
         c.ips(Some("e\0th0"), None).unwrap_err(),
-        c.ips_raw(None, Some("inet\0"), 0).unwrap_err(),
+        c.ip_strings(None, Some("inet\0"), 0).unwrap_err(),
         c.wait_for_ips(Some("\0"), None, Duration::from_secs(5))
             .unwrap_err(),
     ] {

@@ -91,11 +91,28 @@ pub enum Class {
     BufPtr,
     /// `int inlen` of the two-call length protocol.
     BufLen,
+    /// `const void *` that is a string or NULL (`mount`'s filesystem data).
+    OptData,
+    /// `struct lxc_mount *`: the trampoline passes one of its own, `{ .version = LXC_MOUNT_API_V1 }`.
+    MountV1,
+    /// `char ***names` of a listing, given by the runtime.
+    ListNames,
+    /// `struct lxc_container ***cret` of a listing, given by the runtime.
+    ListHandles,
     /// Anything else: out-parameters, callbacks, structs. Only a declaration with a body binds it.
     Raw,
 }
 
 impl Class {
+    /// Whether the declaration has a Rust argument for it (the others are the runtime's or the
+    /// trampoline's: buffers, out-arrays, fixed structs).
+    pub const fn from_rust(self) -> bool {
+        !matches!(
+            self,
+            Class::BufPtr | Class::BufLen | Class::MountV1 | Class::ListNames | Class::ListHandles
+        )
+    }
+
     /// Whether lowering an argument of this class can refuse it (a NUL byte, a bad name, a timeout
     /// out of range), so that the declaration must return `Result`.
     pub const fn may_refuse(self) -> bool {
@@ -159,6 +176,8 @@ pub enum Proto {
     StrVec,
     /// A new `struct lxc_container *` reference.
     Container,
+    /// A counted array of names or of container references (`list_*_containers`).
+    Listing,
     /// Structs, out-parameters or callbacks: the declaration has a body.
     Body,
 }

@@ -49,8 +49,8 @@ const fn free(
 const BUF: [Arg; 2] = [a("char *", "retv", BufPtr), a("int", "inlen", BufLen)];
 const LIST: [Arg; 3] = [
     a("const char *", "lxcpath", OptStr),
-    a("char ***", "names", Raw),
-    a("struct lxc_container ***", "cret", Raw),
+    a("char ***", "names", ListNames),
+    a("struct lxc_container ***", "cret", ListHandles),
 ];
 
 const COPIES: &str = "copies the container's storage";
@@ -260,11 +260,11 @@ pub const MEMBERS: &[Member] = &[
         .needs_first(Running)
         .blocks(UpToTimeout)
         .fails("returns false on timeout or error"),
-    method("mount", "int", &[a("const char *", "source", OptStr), a("const char *", "target", Str), a("const char *", "filesystemtype", OptStr), a("unsigned long", "mountflags", ULong), a("const void *", "data", Raw), a("struct lxc_mount *", "mnt", Raw)], Err::NonZero, Body, "3.1.0")
+    method("mount", "int", &[a("const char *", "source", OptStr), a("const char *", "target", Str), a("const char *", "filesystemtype", OptStr), a("unsigned long", "mountflags", ULong), a("const void *", "data", OptData), a("struct lxc_mount *", "mnt", MountV1)], Err::NonZero, Proto::Unit, "3.1.0")
         .ext("mount_injection")
         .needs(Running)
         .fails("returns -22 (-EINVAL) without shmounts, -1, or a positive value when it cannot create its temporary mount point"),
-    method("umount", "int", &[a("const char *", "target", Str), a("unsigned long", "mountflags", ULong), a("struct lxc_mount *", "mnt", Raw)], Err::NonZero, Body, "3.1.0")
+    method("umount", "int", &[a("const char *", "target", Str), a("unsigned long", "mountflags", ULong), a("struct lxc_mount *", "mnt", MountV1)], Err::NonZero, Proto::Unit, "3.1.0")
         .ext("mount_injection")
         .needs(Running)
         .fails("returns +1 when the unmount fails in the container and a negative value otherwise"),
@@ -302,12 +302,12 @@ pub const MEMBERS: &[Member] = &[
         .fails("returns NULL with errno EINVAL for an unknown key, and NULL for an unset one"),
     free("lxc_get_version", "const char *", &[], Err::Never, Proto::StaticStr, "0.9.0")
         .fails("cannot fail"),
-    free("list_defined_containers", "int", &LIST, Err::Neg, Body, "1.0.0")
+    free("list_defined_containers", "int", &LIST, Err::Neg, Proto::Listing, "1.0.0")
         .fails("returns -1 on failure"),
-    free("list_active_containers", "int", &LIST, Err::Neg, Body, "1.0.0")
+    free("list_active_containers", "int", &LIST, Err::Neg, Proto::Listing, "1.0.0")
         .blocks(Monitor)
         .fails("returns -1 on failure"),
-    free("list_all_containers", "int", &LIST, Err::Neg, Body, "1.0.0")
+    free("list_all_containers", "int", &LIST, Err::Neg, Proto::Listing, "1.0.0")
         .blocks(Monitor)
         .fails("returns a negative value on failure"),
     free("lxc_log_init", "int", &[a("struct lxc_log *", "log", Raw)], Err::Neg, Body, "2.1.0")

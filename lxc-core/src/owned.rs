@@ -81,38 +81,6 @@ impl Drop for MallocStrVec {
     }
 }
 
-/// A counted (not NULL-terminated) `char **` from `list_*_containers`; freed on drop.
-pub(crate) struct CountedStrVec {
-    pub(crate) ptr: *mut *mut c_char,
-    pub(crate) len: usize,
-}
-
-impl CountedStrVec {
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &[u8]> {
-        (0..if self.ptr.is_null() { 0 } else { self.len }).filter_map(move |i| {
-            // SAFETY: i < len, and the array holds len entries.
-            let p = unsafe { *self.ptr.add(i) };
-            // SAFETY: non-null entries are NUL-terminated strings owned by self.
-            (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
-        })
-    }
-}
-
-impl Drop for CountedStrVec {
-    fn drop(&mut self) {
-        if self.ptr.is_null() {
-            return;
-        }
-        // SAFETY: len entries and the array were malloc'd by liblxc; each is freed exactly once.
-        unsafe {
-            for i in 0..self.len {
-                libc::free((*self.ptr.add(i)).cast());
-            }
-            libc::free(self.ptr.cast());
-        }
-    }
-}
-
 /// A C string lent to liblxc for one call: on the stack when short, on the heap otherwise.
 pub(crate) enum SmallCStr {
     /// `len` bytes and a NUL written at the start of `buf`; the rest is never read.

@@ -50,6 +50,25 @@ impl<'a> Lift<'a, ContainerKind, *mut LxcContainer> for Container {
     }
 }
 
+impl lxc_core::__private::Listed for Container {
+    const HANDLES: bool = true;
+
+    fn from_name(name: &[u8], call: &Call<'_>) -> Result<Container> {
+        let name = String::from_utf8_lossy(name);
+        let mut e = lxc_core::Error::new(
+            lxc_core::ErrorKind::InvalidData,
+            call.member().name,
+            format!("a listing gave the name {name:?} where a container was asked for"),
+        );
+        e = e.with_container(name.into_owned());
+        Err(e)
+    }
+
+    fn from_handle(handle: Handle) -> Container {
+        Container { handle }
+    }
+}
+
 impl fmt::Debug for Container {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Container")
@@ -78,10 +97,6 @@ impl Container {
     /// As [`Container::new`], and a NUL byte in `lxcpath`.
     pub fn new_in(name: &str, lxcpath: impl AsRef<Path>) -> Result<Container> {
         Container::with_lxcpath(name, Some(lxcpath.as_ref()))
-    }
-
-    pub(crate) fn from_handle(handle: Handle) -> Container {
-        Container { handle }
     }
 
     /// The container's name.

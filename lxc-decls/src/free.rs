@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use lxc_core::__private::{ffi, meta, AsC, Call};
+use lxc_core::__private::ffi;
 use lxc_core::Result;
 use lxc_macros::lxc_method;
 
@@ -47,57 +47,50 @@ pub fn wait_states() -> Vec<String> {
         .collect()
 }
 
-macro_rules! listing {
-    ($member:ident, $tramp:ident, $names:ident, $handles:ident, $what:literal) => {
-        #[doc = concat!("The names of the ", $what, " containers in `lxcpath` (`None`: the default lxcpath).")]
-        ///
-        /// # Errors
-        ///
-        /// When the lxcpath cannot be read, or it has a NUL byte.
-        #[lxc_method($member)]
-        pub fn $names(lxcpath: Option<&Path>) -> Result<Vec<String>> {
-            let call = Call::free(&meta::$member)?.with_arg(lxc_core::__private::arg_text(&lxcpath));
-            let path = lxc_core::__private::lower::<lxc_core::__private::class::OptLxcPath, _>(lxcpath, &call, "lxcpath")?;
-            let p = <_ as AsC<lxc_core::__private::class::OptLxcPath>>::as_c(&path);
-            // SAFETY: p is null or points into `path`, alive until the end; the function is the member's trampoline.
-            unsafe { lxc_core::__private::list_names(&call, p, ffi::$tramp) }
-        }
+/// The names of the defined containers in `lxcpath` (`None`: the default lxcpath).
+///
+/// # Errors
+///
+/// When the lxcpath cannot be read, or it has a NUL byte.
+#[lxc_method(list_defined_containers)]
+pub fn defined_container_names(lxcpath: Option<&Path>) -> Result<Vec<String>>;
 
-        #[doc = concat!("The ", $what, " containers in `lxcpath` (`None`: the default lxcpath), opened.")]
-        ///
-        /// # Errors
-        ///
-        /// When the lxcpath cannot be read, or it has a NUL byte.
-        #[lxc_method($member)]
-        pub fn $handles(lxcpath: Option<&Path>) -> Result<Vec<Container>> {
-            let call = Call::free(&meta::$member)?.with_arg(lxc_core::__private::arg_text(&lxcpath));
-            let path = lxc_core::__private::lower::<lxc_core::__private::class::OptLxcPath, _>(lxcpath, &call, "lxcpath")?;
-            let p = <_ as AsC<lxc_core::__private::class::OptLxcPath>>::as_c(&path);
-            // SAFETY: as above.
-            let handles = unsafe { lxc_core::__private::list_handles(&call, p, ffi::$tramp)? };
-            Ok(handles.into_iter().map(Container::from_handle).collect())
-        }
-    };
-}
+/// The defined containers in `lxcpath` (`None`: the default lxcpath), opened.
+///
+/// # Errors
+///
+/// When the lxcpath cannot be read, or it has a NUL byte.
+#[lxc_method(list_defined_containers)]
+pub fn defined_containers(lxcpath: Option<&Path>) -> Result<Vec<Container>>;
 
-listing!(
-    list_defined_containers,
-    lxcrs_v1_list_defined_containers,
-    defined_container_names,
-    defined_containers,
-    "defined"
-);
-listing!(
-    list_active_containers,
-    lxcrs_v1_list_active_containers,
-    active_container_names,
-    active_containers,
-    "running"
-);
-listing!(
-    list_all_containers,
-    lxcrs_v1_list_all_containers,
-    all_container_names,
-    all_containers,
-    "defined or running"
-);
+/// The names of the running containers in `lxcpath` (`None`: the default lxcpath).
+///
+/// # Errors
+///
+/// When the lxcpath cannot be read, or it has a NUL byte.
+#[lxc_method(list_active_containers)]
+pub fn active_container_names(lxcpath: Option<&Path>) -> Result<Vec<String>>;
+
+/// The running containers in `lxcpath` (`None`: the default lxcpath), opened.
+///
+/// # Errors
+///
+/// When the lxcpath cannot be read, or it has a NUL byte.
+#[lxc_method(list_active_containers)]
+pub fn active_containers(lxcpath: Option<&Path>) -> Result<Vec<Container>>;
+
+/// The names of the defined or running containers in `lxcpath` (`None`: the default lxcpath).
+///
+/// # Errors
+///
+/// When the lxcpath cannot be read, or it has a NUL byte.
+#[lxc_method(list_all_containers)]
+pub fn all_container_names(lxcpath: Option<&Path>) -> Result<Vec<String>>;
+
+/// The defined or running containers in `lxcpath` (`None`: the default lxcpath), opened.
+///
+/// # Errors
+///
+/// When the lxcpath cannot be read, or it has a NUL byte.
+#[lxc_method(list_all_containers)]
+pub fn all_containers(lxcpath: Option<&Path>) -> Result<Vec<Container>>;

@@ -1,11 +1,10 @@
 //! Mount injection: mounting into, and unmounting from, a running container
 //! ([`Container::mount`], [`Container::umount`]).
 
-use std::ffi::{c_int, c_ulong};
+use std::ffi::c_ulong;
 use std::path::Path;
 
-use lxc_core::__private::err::NonZero;
-use lxc_core::__private::{class, ffi, lower, meta, AsC, Call, Policy};
+use lxc_core::__private::ULongFlagsArg;
 use lxc_core::Result;
 use lxc_macros::lxc_method;
 
@@ -61,6 +60,20 @@ bitflags::bitflags! {
     }
 }
 
+impl ULongFlagsArg for MountFlags {
+    #[inline]
+    fn to_c_ulong(&self) -> c_ulong {
+        self.bits()
+    }
+}
+
+impl ULongFlagsArg for UnmountFlags {
+    #[inline]
+    fn to_c_ulong(&self) -> c_ulong {
+        self.bits()
+    }
+}
+
 impl Container {
     /// Mounts into the running container: `mount(source, <tmp>, fstype, flags, data)` on the host,
     /// then moves the mount to `target` inside the container (creating `target`, a directory or a
@@ -104,33 +117,7 @@ impl Container {
         fstype: Option<&str>,
         flags: MountFlags,
         data: Option<&str>,
-    ) -> Result<()> {
-        let call = Call::method(self, &meta::mount)?;
-        let source = lower::<class::OptStr, _>(source, &call, "source")?;
-        let target = lower::<class::Str, _>(target, &call, "target")?;
-        let fstype = lower::<class::OptStr, _>(fstype, &call, "fstype")?;
-        let data = lower::<class::OptStr, _>(data, &call, "data")?;
-        // SAFETY: the container pointer is live for the call; every string is a NUL-terminated
-        // holder (or NULL where allowed) that outlives the call; the glue passes a lxc_mount of
-        // version LXC_MOUNT_API_V1.
-        let r = unsafe {
-            ffi::lxcrs_glue_mount(
-                call.ptr(),
-                AsC::<class::OptStr>::as_c(&source),
-                AsC::<class::Str>::as_c(&target),
-                AsC::<class::OptStr>::as_c(&fstype),
-                flags.bits(),
-                AsC::<class::OptStr>::as_c(&data),
-            )
-        };
-        // Success is exactly 0. liblxc 5.0 documents "< 0 on failure", but when it cannot create
-        // its temporary mount point under the shmounts host path it returns the (positive) length
-        // of that path's name, so any non-zero value is a failure.
-        match <NonZero as Policy<c_int>>::check(&r) {
-            Some(failure) => Err(call.fail(failure)),
-            None => Ok(()),
-        }
-    }
+    ) -> Result<()>;
 
     /// Unmounts `target` inside the running container: `umount2(target, flags)` in a process that
     /// enters the container's mount namespace. Any mount can be unmounted this way, not only those
@@ -143,17 +130,5 @@ impl Container {
     /// [`ErrorKind::NotRunning`](lxc_core::ErrorKind::NotRunning) when the container is not running.
     /// A NUL byte in `target` is [`ErrorKind::InvalidArgument`](lxc_core::ErrorKind::InvalidArgument).
     #[lxc_method(umount)]
-    pub fn umount(&self, target: &Path, flags: UnmountFlags) -> Result<()> {
-        let call = Call::method(self, &meta::umount)?;
-        let target = lower::<class::Str, _>(target, &call, "target")?;
-        // SAFETY: the container pointer is live for the call; `target` outlives it; the glue passes
-        // a lxc_mount of version LXC_MOUNT_API_V1.
-        let r = unsafe {
-            ffi::lxcrs_glue_umount(call.ptr(), AsC::<class::Str>::as_c(&target), flags.bits())
-        };
-        match <NonZero as Policy<c_int>>::check(&r) {
-            Some(failure) => Err(call.fail(failure)),
-            None => Ok(()),
-        }
-    }
+    pub fn umount(&self, target: &Path, flags: UnmountFlags) -> Result<()>;
 }

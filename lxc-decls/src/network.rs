@@ -101,7 +101,7 @@ impl Container {
     /// called); [`ErrorKind::InvalidData`] when an entry is not UTF-8. Never for liblxc's own
     /// failure, which looks like an empty list.
     #[lxc_method(get_ips)]
-    pub fn ips_raw(
+    pub fn ip_strings(
         &self,
         interface: Option<&str>,
         family: Option<&str>,
@@ -176,7 +176,7 @@ impl Container {
     /// order.
     ///
     /// IPv6 link-local (`fe80::/10`) addresses are not included: liblxc selects IPv6 addresses by
-    /// scope id and this asks for scope `0` (global); use [`Container::ips_raw`] with the interface
+    /// scope id and this asks for scope `0` (global); use [`Container::ip_strings`] with the interface
     /// index for link-local ones. A stopped container gives an empty list: liblxc's NULL means both
     /// "none" and "failed", and lxc-rs cannot tell them apart ([`Container::wait_for_ips`] checks
     /// whether the container runs).
@@ -189,7 +189,7 @@ impl Container {
     /// is skipped silently.
     #[doc(alias = "get_ips")]
     pub fn ips(&self, interface: Option<&str>, family: Option<IpFamily>) -> Result<Vec<IpAddr>> {
-        let raw = self.ips_raw(interface, family.map(IpFamily::as_str), 0)?;
+        let raw = self.ip_strings(interface, family.map(IpFamily::as_str), 0)?;
         raw.iter()
             .map(|entry| {
                 let addr = IpAddr::from_str(entry).map_err(|e| {

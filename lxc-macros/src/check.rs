@@ -25,6 +25,7 @@ pub enum Ret {
     BufString,
     StrVec,
     Container,
+    Listing,
     /// The declaration has a body.
     Body,
 }
@@ -43,6 +44,7 @@ impl Ret {
             Proto::BufString => Ret::BufString,
             Proto::StrVec => Ret::StrVec,
             Proto::Container => Ret::Container,
+            Proto::Listing => Ret::Listing,
             Proto::Body => Ret::Body,
         }
     }
@@ -375,11 +377,7 @@ fn check_receiver(item: &Decl, m: &Member, errors: &mut crate::Errors) {
 /// One Rust argument per C argument, except the buffer pair of the length protocol.
 fn check_args(item: &Decl, m: &Member, errors: &mut crate::Errors) -> Vec<Param> {
     let sig = &item.sig;
-    let c_args: Vec<_> = m
-        .args
-        .iter()
-        .filter(|a| !matches!(a.class, Class::BufPtr | Class::BufLen))
-        .collect();
+    let c_args: Vec<_> = m.args.iter().filter(|a| a.class.from_rust()).collect();
     let rust_args: Vec<_> = sig
         .inputs
         .iter()

@@ -180,11 +180,15 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
         (None, true) => quote!(let __result = { #call }; ::core::mem::drop(__pre); __result),
         (None, false) => call,
     };
-    let pre = (c.pre.is_some() || c.explain.is_some() || c.post.is_some()).then_some(pre);
+    let hooks = c.pre.is_some() || c.explain.is_some() || c.post.is_some();
+    let pre = hooks.then_some(pre);
+    // A `pre` function may give `()`; the expansion keeps its value all the same.
+    let allow = hooks.then(|| quote!(#[allow(clippy::let_unit_value, clippy::drop_non_drop)]));
     quote! {
         #(#attrs)*
         #docs
         #[inline]
+        #allow
         #vis #sig {
             #pre
             #body
@@ -243,6 +247,9 @@ fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
         match a.class {
             Class::BufPtr => c_args.push(quote!(__buf)),
             Class::BufLen => c_args.push(quote!(__len)),
+            Class::ListNames => c_args.push(quote!(__names)),
+            Class::ListHandles => c_args.push(quote!(__cret)),
+            Class::MountV1 => {}
             _ => {
                 let p = params.next().expect("checked arity");
                 let held = format_ident!("__lxc_{}", p.ident);
@@ -257,7 +264,12 @@ fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
     let kind = kind_ident(c.ret);
     let out = &c.out;
     let rt = rt_at(out.span());
-    let run = if c.ret == Ret::BufString {
+    let run = if c.ret == Ret::Listing {
+        let elem = vec_elem(out);
+        quote_spanned! {out.span()=>
+            unsafe { __call.list::<#elem>(|__names, __cret| #ffi) } #explain
+        }
+    } else if c.ret == Ret::BufString {
         quote_spanned! {out.span()=>
             unsafe { __call.buf::<#rt::err::#policy, #out>(|__buf, __len| #ffi) } #explain
         }
@@ -275,4 +287,20 @@ fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
         #(#lowers)*
         #run
     }
+}
+
+/// `T` of `Vec<T>` (a listing's entries), or the type itself for rustc to explain.
+fn vec_elem(t: &syn::Type) -> syn::Type {
+    if let syn::Type::Path(p) = t {
+        if let Some(last) = p.path.segments.last() {
+            if let (true, syn::PathArguments::AngleBracketed(a)) =
+                (last.ident == "Vec", &last.arguments)
+            {
+                if let Some(syn::GenericArgument::Type(inner)) = a.args.first() {
+                    return inner.clone();
+                }
+            }
+        }
+    }
+    t.clone()
 }

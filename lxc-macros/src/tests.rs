@@ -180,6 +180,7 @@ fn every_row_is_consistent() {
             Proto::MallocStr => c == CRet::MallocStr,
             Proto::StrVec => c == CRet::StrVec,
             Proto::Container => c == CRet::Container,
+            Proto::Listing => c == CRet::Int,
         };
         assert!(
             proto_fits,

@@ -203,24 +203,17 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
     );
     t.on(
         hot,
-        "destroy_with_snapshots_raw of a running container",
-        "destroy_with_snapshots",
-        RUNNING,
-        |c| c.destroy_with_snapshots_raw(),
-    );
-    t.on(
-        hot,
         "destroy_with_snapshots of a running container",
-        "destroy",
+        "destroy_with_snapshots",
         RUNNING,
         |c| c.destroy_with_snapshots(),
     );
     t.on(
         ghost,
-        "destroy_with_snapshots_raw of an undefined container",
+        "destroy_with_snapshots of an undefined container",
         "destroy_with_snapshots",
         NOT_FOUND,
-        |c| c.destroy_with_snapshots_raw(),
+        |c| c.destroy_with_snapshots(),
     );
     // Starting with a program that cannot run (last: a failed start leaves a monitor for a moment).
     for (label, argv) in [

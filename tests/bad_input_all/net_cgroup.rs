@@ -118,17 +118,17 @@ pub fn net_cgroup(lx: &Lxcpath, scratch: &Path) -> Table {
     // Addresses.
     t.on(
         hot,
-        "ips_raw of an interface with a NUL",
+        "ip_strings of an interface with a NUL",
         "get_ips",
         INVALID,
-        |c| c.ips_raw(Some(NUL), None, 0),
+        |c| c.ip_strings(Some(NUL), None, 0),
     );
     t.on(
         hot,
-        "ips_raw of a family with a NUL",
+        "ip_strings of a family with a NUL",
         "get_ips",
         INVALID,
-        |c| c.ips_raw(None, Some(NUL), 0),
+        |c| c.ip_strings(None, Some(NUL), 0),
     );
     t.on(
         hot,
@@ -173,10 +173,10 @@ pub fn net_cgroup(lx: &Lxcpath, scratch: &Path) -> Table {
     ] {
         t.on_ok(
             hot,
-            format!("ips_raw of {label}"),
+            format!("ip_strings of {label}"),
             "an empty list",
             empty_list,
-            move |c| c.ips_raw(iface.as_deref(), None, scope),
+            move |c| c.ip_strings(iface.as_deref(), None, scope),
         );
     }
 

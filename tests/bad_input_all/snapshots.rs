@@ -287,30 +287,9 @@ pub fn snapshots(lx: &Lxcpath, scratch: &Path) -> Table {
     t.on(
         ghost,
         "snapshot_destroy_all of an undefined container",
-        "snapshot_list",
+        "snapshot_destroy_all",
         NOT_FOUND,
         |c| c.snapshot_destroy_all(),
-    );
-    t.on(
-        ghost,
-        "snapshot_destroy_all_raw of an undefined container",
-        "snapshot_destroy_all",
-        NOT_FOUND,
-        |c| c.snapshot_destroy_all_raw(),
-    );
-    t.on(
-        bare,
-        "snapshot_destroy_all_raw without snapshots",
-        "snapshot_destroy_all",
-        &[K::NotFound, K::Failed],
-        |c| c.snapshot_destroy_all_raw(),
-    );
-    t.on(
-        bare,
-        "destroy_with_snapshots_raw without snapshots",
-        "destroy_with_snapshots",
-        &[K::NotFound, K::Failed],
-        |c| c.destroy_with_snapshots_raw(),
     );
     t.on(
         snapped,

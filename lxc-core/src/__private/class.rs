@@ -110,6 +110,8 @@ classes! {
     Fd => c_int;
     /// `struct bdev_specs *`.
     BdevSpecsArg => *mut crate::ffi::BdevSpecsC;
+    /// `const void *` that is a string or NULL.
+    OptData => *const std::ffi::c_void;
 }
 
 /// A string argument, stack-allocated when short.
@@ -325,6 +327,25 @@ impl<T: AsRef<OsStr> + ?Sized> Lower<SnapName> for &T {
         Ok(CStrArg(s))
     }
 }
+// SAFETY: the pointer comes from storage owned by the holder, NUL-terminated, or NULL.
+unsafe impl AsC<OptData> for OptCStrArg {
+    #[inline]
+    fn as_c(&self) -> *const std::ffi::c_void {
+        self.0
+            .as_ref()
+            .map_or(ptr::null(), SmallCStr::as_ptr)
+            .cast()
+    }
+}
+
+impl<T: AsRef<OsStr> + ?Sized> Lower<OptData> for Option<&T> {
+    type Holder = OptCStrArg;
+    #[inline]
+    fn lower(self) -> std::result::Result<OptCStrArg, LowerError> {
+        self.map(|s| small(s.as_ref())).transpose().map(OptCStrArg)
+    }
+}
+
 impl<T: AsRef<OsStr> + ?Sized> Lower<OptStr> for &T {
     type Holder = OptCStrArg;
     #[inline]
@@ -534,6 +555,23 @@ impl<F: FlagsArg> Lower<Flags> for F {
     #[inline]
     fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
         Ok(Plain(self.to_c_int()))
+    }
+}
+
+/// Bit-flag types that can be passed as an `unsigned long flags` argument (`mount`, `umount`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an lxc mount flags type",
+    note = "mount flags arguments take `MountFlags` or `UnmountFlags`"
+)]
+pub trait ULongFlagsArg {
+    fn to_c_ulong(&self) -> c_ulong;
+}
+
+impl<F: ULongFlagsArg> Lower<ULong> for F {
+    type Holder = Plain<c_ulong>;
+    #[inline]
+    fn lower(self) -> std::result::Result<Plain<c_ulong>, LowerError> {
+        Ok(Plain(self.to_c_ulong()))
     }
 }
 

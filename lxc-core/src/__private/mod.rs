@@ -15,9 +15,9 @@ mod list;
 pub mod ret;
 
 pub use call::{arg_text, bound_next_child, lower, subject, ArgText, AsHandle, Call, ChildBound};
-pub use class::{AsC, Class, FlagsArg, Lower};
+pub use class::{AsC, Class, FlagsArg, Lower, ULongFlagsArg};
 pub use err::Policy;
-pub use list::{list_handles, list_names};
+pub use list::Listed;
 pub use ret::Lift;
 
 pub use crate::ffi;
