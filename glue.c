@@ -12,9 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -125,7 +122,6 @@ void lxcrs_glue_snapshots_free(struct lxc_snapshot *s, int n)
  * caller, who keeps them alive until the struct is freed.
  */
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 #include <sys/syscall.h>
 
@@ -190,91 +186,6 @@ void lxcrs_glue_attach_options_free(lxc_attach_options_t *o)
 }
 
 /*
- * The program lxcrs_glue_attach_exec runs. Everything is in the caller's memory, which the attached
- * process has a copy of.
- */
-struct lxcrs_glue_exec {
-	const char *program;
-	char *const *argv;
-	int err_fd; /* write end of a CLOEXEC pipe; the parent reads it after attach returns */
-};
-
-/* Written to err_fd after errno when execvp fails, so the parent can tell it from garbage. */
-#define LXCRS_EXEC_MAGIC 0x4c584345 /* "LXCE" */
-
-/*
- * The exec_function of Command::spawn, run by the attached process inside the container (after fork:
- * async-signal-safe calls only).
- *
- * - Every fd above stderr is made close-on-exec, so the program sees 0, 1 and 2 only (liblxc leaves the
- *   caller's inherited fds open);
- * - SIGPIPE goes back to its default and the signal mask is emptied, as std::process does (Rust
- *   programs ignore SIGPIPE, and the disposition would survive exec);
- * - on exec failure, errno and a magic number go to err_fd (the std::process technique), so the
- *   parent reports "program not found" instead of seeing an exit status 127.
- */
-int lxcrs_glue_attach_exec(void *payload)
-{
-	struct lxcrs_glue_exec *e = payload;
-	int msg[2];
-	sigset_t none;
-	size_t done = 0;
-
-	if (syscall(__NR_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
-		long max = sysconf(_SC_OPEN_MAX);
-
-		if (max < 0 || max > 65536)
-			max = 65536;
-		for (int fd = 3; fd < max; fd++)
-			(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	(void)signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-
-	execvp(e->program, e->argv);
-
-	msg[0] = errno;
-	msg[1] = LXCRS_EXEC_MAGIC;
-	while (done < sizeof(msg)) {
-		ssize_t n = write(e->err_fd, (const char *)msg + done, sizeof(msg) - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += (size_t)n;
-	}
-	return msg[0] == ENOENT ? 127 : 126;
-}
-
-/* A payload for lxcrs_glue_attach_exec, or NULL (ENOMEM). Strings and argv are borrowed. */
-struct lxcrs_glue_exec *lxcrs_glue_exec_new(const char *program, char *const *argv, int err_fd)
-{
-	struct lxcrs_glue_exec *e = malloc(sizeof(*e));
-
-	if (!e) {
-		errno = ENOMEM;
-		return NULL;
-	}
-	e->program = program;
-	e->argv = argv;
-	e->err_fd = err_fd;
-	return e;
-}
-
-void lxcrs_glue_exec_free(struct lxcrs_glue_exec *e)
-{
-	free(e);
-}
-
-/* The magic number lxcrs_glue_attach_exec writes after errno. */
-int lxcrs_glue_exec_magic(void)
-{
-	return LXCRS_EXEC_MAGIC;
-}
-
-/*
  * Console log (console_log). struct lxc_console_log is built here: `read_max` points to the caller's
  * u64 (liblxc dereferences it unconditionally: in = how much to read, 0 for the whole ring buffer;
  * out = how much was read), and `data` comes back through `*data`: malloc'd, NOT NUL-terminated,
@@ -296,31 +207,6 @@ int lxcrs_glue_console_log(struct lxc_container *c, bool clear, bool read, uint6
 	ret = lxcrs_v1_console_log(c, &log);
 	*data = log.data;
 	return ret;
-}
-
-/*
- * Mount injection (mount, umount): struct lxc_mount with version LXC_MOUNT_API_V1. `data` is the
- * filesystem-specific string of mount(2) (or NULL); every string is borrowed for the call.
- */
-int lxcrs_v1_mount(struct lxc_container *c, const char *source, const char *target,
-		   const char *filesystemtype, unsigned long mountflags, const void *data,
-		   struct lxc_mount *mnt); /* generated trampoline */
-int lxcrs_v1_umount(struct lxc_container *c, const char *target, unsigned long mountflags,
-		    struct lxc_mount *mnt); /* generated trampoline */
-
-int lxcrs_glue_mount(struct lxc_container *c, const char *source, const char *target,
-		     const char *filesystemtype, unsigned long mountflags, const char *data)
-{
-	struct lxc_mount mnt = { .version = LXC_MOUNT_API_V1 };
-
-	return lxcrs_v1_mount(c, source, target, filesystemtype, mountflags, data, &mnt);
-}
-
-int lxcrs_glue_umount(struct lxc_container *c, const char *target, unsigned long mountflags)
-{
-	struct lxc_mount mnt = { .version = LXC_MOUNT_API_V1 };
-
-	return lxcrs_v1_umount(c, target, mountflags, &mnt);
 }
 
 /*
@@ -410,169 +296,4 @@ uint64_t lxcrs_glue_migrate_feature(int i)
 		return FEATURE_LAZY_PAGES;
 	}
 	return 0;
-}
-
-/*
- * Members that copy storage (snapshot, clone, snapshot_restore, rename) run in a forked child.
- *
- * liblxc copies a rootfs in a child it makes with the raw clone() syscall, which skips glibc's fork
- * handlers, and that child calls fopen(). When another thread of the caller held glibc's stdio list
- * lock at that instant, the child waits for it forever and so does the caller. fork() runs the
- * handlers (glibc resets its stdio and malloc locks, liblxc takes its own process lock around it),
- * and the forked child has one thread, so liblxc's own clone() from there is safe. The child sends
- * the member's result and errno through a pipe and exits; its log lines reach the caller through the
- * memfd set with lxcrs_glue_set_child_log (or through liblxc's own log descriptors).
- */
-struct lxcrs_child_result {
-	long long value;
-	int err;
-};
-
-/*
- * Where the next child logs, set by the caller around one IN_CHILD call (-1: as the caller does).
- *
- * liblxc writes a line to the log descriptor of the thread's current configuration when that has
- * one. The members that run in a child free that configuration and load a new one midway (create,
- * snapshot_restore) while the thread still points at the freed one, so liblxc would read the
- * descriptor from freed memory and write to whatever that number is by then. A child logging to a
- * process-wide file (lxc_log_init with a file) never reads it: its lines, and its stderr (liblxc's
- * echo of them, and a template's own messages), go to the memfd the caller passed.
- */
-static __thread int child_log_fd = -1;
-
-void lxcrs_glue_set_child_log(int fd)
-{
-	child_log_fd = fd;
-}
-
-/*
- * How long the parent waits for the next child of this thread before it kills it (-1: for ever),
- * set by the caller around one in-child call whose row bounds it; whether the last child was
- * killed at that deadline.
- */
-static __thread int child_deadline_ms = -1;
-static __thread bool child_killed;
-
-void lxcrs_glue_set_child_deadline(int ms)
-{
-	child_deadline_ms = ms;
-}
-
-bool lxcrs_glue_child_killed(void)
-{
-	bool k = child_killed;
-
-	child_killed = false;
-	return k;
-}
-
-/* Forks. Returns 0 in the child, the child's pid in the parent, -1 (errno set) on failure. */
-pid_t lxcrs_glue_child_begin(int fds[2])
-{
-	pid_t pid;
-
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0 && child_log_fd >= 0) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", child_log_fd);
-		if (lxcrs_glue_log_init(NULL, NULL, path, "ERROR", NULL, true) == 0) {
-			/* Appending, like liblxc's own descriptor, so neither overwrites the other. */
-			int e = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-
-			if (e >= 0) {
-				dup2(e, STDERR_FILENO);
-				close(e);
-			}
-		}
-	}
-	if (pid < 0) {
-		int e = errno;
-		close(fds[0]);
-		close(fds[1]);
-		errno = e;
-		return -1;
-	}
-	if (pid == 0)
-		close(fds[0]);
-	else
-		close(fds[1]);
-	return pid;
-}
-
-/* In the child: sends the result and errno, then exits without running any handler of the caller. */
-void lxcrs_glue_child_end(int fds[2], long long value)
-{
-	struct lxcrs_child_result r = { .value = value, .err = errno };
-	const char *p = (const char *)&r;
-	size_t left = sizeof(r);
-
-	while (left > 0) {
-		ssize_t n = write(fds[1], p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		p += n;
-		left -= (size_t)n;
-	}
-	_exit(0);
-}
-
-/*
- * In the parent: the child's result. Returns 0, or -1 with errno set when the child died without
- * sending one (errno ECHILD), or was killed at the deadline (errno ETIMEDOUT).
- */
-int lxcrs_glue_child_wait(pid_t pid, int fds[2], long long *value)
-{
-	struct lxcrs_child_result r;
-	char *p = (char *)&r;
-	size_t got = 0;
-	int status;
-	struct pollfd pf = { .fd = fds[0], .events = POLLIN };
-
-	child_killed = false;
-	while (child_deadline_ms >= 0) {
-		int n = poll(&pf, 1, child_deadline_ms);
-		if (n > 0)
-			break;
-		if (n < 0 && errno == EINTR)
-			continue; /* restarts the whole timeout: a bound, not an exact one */
-		kill(pid, SIGKILL);
-		close(fds[0]);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		child_killed = true;
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	while (got < sizeof(r)) {
-		ssize_t n = read(fds[0], p + got, sizeof(r) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fds[0]);
-	/* ECHILD when the caller ignores SIGCHLD or reaps every child: the pipe still told. */
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (got != sizeof(r)) {
-		errno = ECHILD;
-		return -1;
-	}
-	*value = r.value;
-	errno = r.err;
-	return 0;
-}
-
-/* clone() ran in a child: the parent opens the new container the way clone() would return it. */
-struct lxc_container *lxcrs_glue_cloned(struct lxc_container *c, const char *newname,
-					const char *lxcpath)
-{
-	return lxc_container_new(newname ? newname : c->name,
-				 lxcpath ? lxcpath : c->config_path);
 }

@@ -423,7 +423,7 @@ const PROBES: &[Probe] = &[
         (Condition::Stopped, Outcome::Ok, NOT_RUNNING_IS_EMPTY),
     ]),
     Probe::new("get_ips", |x| {
-        let ips = x.c.ips_raw(Some("lo"), Some("inet"), 0)?;
+        let ips = x.c.ip_strings(Some("lo"), Some("inet"), 0)?;
         let ok = if x.runs() {
             ips == ["127.0.0.1"]
         } else {

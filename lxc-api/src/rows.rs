@@ -48,7 +48,7 @@ const fn free(
 
 const BUF: [Arg; 2] = [a("char *", "retv", BufPtr), a("int", "inlen", BufLen)];
 const LIST: [Arg; 3] = [
-    a("const char *", "lxcpath", OptStr),
+    a("const char *", "lxcpath", OptLxcPath),
     a("char ***", "names", ListNames),
     a("struct lxc_container ***", "cret", ListHandles),
 ];

@@ -87,16 +87,6 @@ unsafe extern "C" {
         groups_list: *const libc::gid_t,
     ) -> *mut LxcAttachOptions;
     pub fn lxcrs_glue_attach_options_free(o: *mut LxcAttachOptions);
-    /// The `lxc_attach_exec_t` of `Command::spawn`: execvp, or errno to the payload's error pipe.
-    pub fn lxcrs_glue_attach_exec(payload: *mut c_void) -> c_int;
-    /// A payload for `lxcrs_glue_attach_exec` (opaque), or NULL.
-    pub fn lxcrs_glue_exec_new(
-        program: *const c_char,
-        argv: *const *mut c_char,
-        err_fd: c_int,
-    ) -> *mut c_void;
-    pub fn lxcrs_glue_exec_free(e: *mut c_void);
-    pub fn lxcrs_glue_exec_magic() -> c_int;
     /// `console_log` with a `struct lxc_console_log` built in C; `*data` is malloc'd (or NULL),
     /// `*read_max` bytes, not NUL-terminated.
     pub fn lxcrs_glue_console_log(
@@ -106,32 +96,10 @@ unsafe extern "C" {
         read_max: *mut u64,
         data: *mut *mut c_char,
     ) -> c_int;
-    /// `mount` with a `struct lxc_mount` of version `LXC_MOUNT_API_V1`.
-    pub fn lxcrs_glue_mount(
-        c: *mut LxcContainer,
-        source: *const c_char,
-        target: *const c_char,
-        fstype: *const c_char,
-        flags: core::ffi::c_ulong,
-        data: *const c_char,
-    ) -> c_int;
-    /// `umount` with a `struct lxc_mount` of version `LXC_MOUNT_API_V1`.
-    pub fn lxcrs_glue_umount(
-        c: *mut LxcContainer,
-        target: *const c_char,
-        flags: core::ffi::c_ulong,
-    ) -> c_int;
     /// Whether the container object has a configuration loaded (`c->lxc_conf`).
     pub fn lxcrs_glue_has_config(c: *mut LxcContainer) -> bool;
-    /// Where the next forked child of an `IN_CHILD` member logs (a memfd; -1: as the caller does).
-    pub fn lxcrs_glue_set_child_log(fd: c_int);
     /// The container object's configuration (`c->lxc_conf`), as an opaque pointer; null for none.
     pub fn lxcrs_glue_conf(c: *mut LxcContainer) -> *mut core::ffi::c_void;
-    /// How long the parent waits for this thread's next in-child call before it kills the
-    /// child (-1: for ever).
-    pub fn lxcrs_glue_set_child_deadline(ms: c_int);
-    /// Whether this thread's last in-child call was killed at its deadline (and forgets it).
-    pub fn lxcrs_glue_child_killed() -> bool;
     /// A zero-filled `struct migrate_opts` at the installed header's size (written to `size`).
     pub fn lxcrs_glue_migrate_opts_new(
         directory: *const c_char,

@@ -20,14 +20,14 @@
 //! is emptied and sealed against growth, so a monitor that inherited it cannot fill it for the
 //! container's lifetime.
 //!
-//! Members that run in a forked child (`IN_CHILD` in the API table: create, snapshot, clone, …)
+//! Members that run in a forked child (`in_child` in the API table: create, snapshot, clone, …)
 //! log there to a memfd of the call's instead, together with the child's stderr (a template's
-//! messages): the child sets up a process-wide log file of its own (see glue.c for why).
+//! messages): the child sets up a process-wide log file of its own (see `__private/child.rs` for why).
 //!
 //! The process-wide log is set up with no file (`"none"`), at level ERROR, quiet: nothing goes to
 //! stderr. Lines liblxc logs with no configuration at hand (free functions, an object that holds
 //! none) go nowhere; members that would make a blank configuration first get it from lxc-rs
-//! beforehand, with its log (`MAKES_CONFIG`). A container whose configuration names its own `lxc.log.file` keeps it, and failures are
+//! beforehand, with its log (`Config::Makes`). A container whose configuration names its own `lxc.log.file` keeps it, and failures are
 //! explained from that file (lines naming that container). [`lxc::log::init`] with a file moves every
 //! line to that file (liblxc then ignores the per-container descriptors), and failures are explained
 //! from it, by container name. `LXC_RS_LOG_CAPTURE=0` in the environment turns capture off.
@@ -304,7 +304,7 @@ impl Slot {
     }
 }
 
-/// A new in-memory file for the log (and stderr) of one forked child of an `IN_CHILD` member, in
+/// A new in-memory file for the log (and stderr) of one forked child of an `in_child` member, in
 /// the per-object mode; `None` otherwise.
 pub(crate) fn child_log() -> Option<File> {
     if MODE.load(Ordering::Acquire) != PER_OBJECT {

@@ -6,7 +6,7 @@ use std::ffi::{c_char, c_int};
 use std::os::fd::{AsFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use lxc_core::__private::err::{Neg, NegErrno};
-use lxc_core::__private::{ffi, meta, Call, Policy};
+use lxc_core::__private::{ffi, Policy};
 use lxc_core::{ErrorKind, Result};
 use lxc_macros::lxc_method;
 
@@ -61,7 +61,6 @@ impl Container {
     /// [`ErrorKind::InvalidArgument`] for a number above `i32::MAX`.
     #[lxc_method(console_getfd)]
     pub fn console_fd(&self, tty_num: Option<u32>) -> Result<ConsoleFd> {
-        let call = Call::method(self, &meta::console_getfd)?;
         let mut tty: c_int = match tty_num.map(c_int::try_from) {
             None => -1,
             Some(Ok(n)) => n,
@@ -75,7 +74,7 @@ impl Container {
         let mut ptx: c_int = -1;
         // SAFETY: the container pointer is live for the call (Call holds the handle and its lock);
         // `tty` and `ptx` are valid out-pointers for the duration of the call.
-        let keeper = unsafe { ffi::lxcrs_v1_console_getfd(call.ptr(), &mut tty, &mut ptx) };
+        let keeper = unsafe { (call.c())(call.ptr(), &mut tty, &mut ptx) };
         // SAFETY: a non-negative ptx was written by liblxc and is now ours, whatever the result.
         let ptx = (ptx >= 0).then(|| unsafe { OwnedFd::from_raw_fd(ptx) });
         if let Some(failure) = <Neg as Policy<c_int>>::check(&keeper) {
@@ -173,21 +172,7 @@ impl Container {
     /// otherwise. An empty buffer (`-ENODATA`) is `Ok` with no bytes.
     #[lxc_method(console_log)]
     pub fn console_log(&self, clear: bool) -> Result<Vec<u8>> {
-        self.console_log_call(clear, true)
-    }
-
-    /// Empties the container's console ring buffer without reading it.
-    ///
-    /// # Errors
-    ///
-    /// As [`Container::console_log`].
-    #[doc(alias = "console_log")]
-    pub fn clear_console_log(&self) -> Result<()> {
-        self.console_log_call(true, false).map(drop)
-    }
-
-    fn console_log_call(&self, clear: bool, read: bool) -> Result<Vec<u8>> {
-        let call = Call::method(self, &meta::console_log)?;
+        let read = true;
         // In: the most to read (0: everything). Out: how much was read.
         let mut read_max: u64 = 0;
         let mut data: *mut c_char = std::ptr::null_mut();
@@ -230,5 +215,15 @@ impl Container {
         // SAFETY: on success liblxc malloc'd `data` with exactly `*read_max` bytes (not
         // NUL-terminated); it is copied before `MallocBytes` frees it.
         Ok(unsafe { std::slice::from_raw_parts(data.0.cast::<u8>(), len) }.to_vec())
+    }
+
+    /// Empties the container's console ring buffer (what it held is dropped).
+    ///
+    /// # Errors
+    ///
+    /// As [`Container::console_log`].
+    #[doc(alias = "console_log")]
+    pub fn clear_console_log(&self) -> Result<()> {
+        self.console_log(true).map(drop)
     }
 }

@@ -234,8 +234,12 @@ impl Container {
     #[lxc_method(config_file_name)]
     pub fn config_file_name(&self) -> Result<PathBuf>;
 
-    /// Waits until the container reaches `state`, for at most `timeout` (whole seconds, rounded up;
-    /// zero does not wait).
+    /// Waits until the container reaches `state`, for at most `timeout`.
+    ///
+    /// `timeout` must be positive. It is never cut short: while the container has no monitor to
+    /// ask (it is not running yet), liblxc answers at once and lxc-rs asks again every 20 ms until
+    /// `timeout` has passed. Once liblxc waits on a running container it counts whole seconds
+    /// (rounded up), so a wait may last up to a second longer than a sub-second `timeout`.
     #[lxc_method(wait)]
     pub fn wait(&self, state: State, timeout: Duration) -> Result<()>;
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use lxc_core::__private::err::Failure;
-use lxc_core::__private::{ffi, meta, Call};
+use lxc_core::__private::{ffi, Call};
 use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
@@ -250,40 +250,6 @@ impl Drop for MigrateOptsC {
     }
 }
 
-/// liblxc 5.0 dereferences the container's configuration without a check before it runs CRIU (a
-/// restore of an undefined container, or any CRIU call after `clear_config`, is a SIGSEGV), so the
-/// binding refuses those calls.
-fn require_config(call: &Call<'_>) -> Result<()> {
-    let c = call.ptr();
-    // SAFETY: c is the live container of this call; the clone lock is held.
-    if unsafe { ffi::lxcrs_glue_has_config(c) } {
-        return Ok(());
-    }
-    // SAFETY: as above.
-    let defined = unsafe { ffi::lxcrs_v1_is_defined(c) };
-    Err(if defined {
-        call.error(
-            ErrorKind::Failed,
-            "this container object has no configuration loaded (it was cleared); load it with load_config first".into(),
-        )
-    } else {
-        // SAFETY: as above; the string belongs to the container and is copied at once.
-        let path = unsafe { ffi::lxcrs_v1_get_config_path(c) };
-        let path = if path.is_null() {
-            String::new()
-        } else {
-            // SAFETY: non-null NUL-terminated string owned by the container.
-            unsafe { std::ffi::CStr::from_ptr(path) }
-                .to_string_lossy()
-                .into_owned()
-        };
-        call.error(
-            ErrorKind::NotFound,
-            format!("the container is not defined in lxcpath {path:?}").into(),
-        )
-    })
-}
-
 fn require_directory(c: &Container, op: &'static str, directory: &Path, what: &str) -> Result<()> {
     if directory.as_os_str().is_empty() {
         return Err(c.error_in(
@@ -494,7 +460,6 @@ impl Container {
     ///   where CRIU cannot work in [`Container::checkpoint`]).
     #[lxc_method(migrate)]
     pub fn migrate(&self, cmd: MigrateCommand, opts: &MigrateOptions) -> Result<MigrateOutcome> {
-        let call = Call::method(self, &meta::migrate)?;
         if cmd != MigrateCommand::FeatureCheck {
             require_directory(
                 self,
@@ -502,13 +467,14 @@ impl Container {
                 &opts.directory,
                 "MigrateOptions::directory",
             )?;
-            require_config(&call)?;
+            // liblxc 5.0 dereferences the configuration without a check before it runs CRIU.
+            call.require_config()?;
         }
         let c_opts = MigrateOptsC::new(opts, &call)?;
         let log = CriuLog::before(&opts.directory, cmd.action());
         // SAFETY: the container pointer is live for the call; `c_opts` is a zero-filled struct of
         // `c_opts.size` bytes (the installed header's size) whose strings outlive the call.
-        let ret = unsafe { ffi::lxcrs_v1_migrate(call.ptr(), cmd.raw(), c_opts.ptr, c_opts.size) };
+        let ret = unsafe { (call.c())(call.ptr(), cmd.raw(), c_opts.ptr, c_opts.size) };
         if cmd == MigrateCommand::FeatureCheck && ret >= 0 {
             let requested = opts.features_to_check;
             let supported = if ret == 0 {
@@ -531,8 +497,7 @@ impl Container {
         });
         Err(match ret {
             -1 => {
-                // SAFETY: the container pointer is live for the call; the clone lock is held.
-                let running = unsafe { ffi::lxcrs_v1_is_running(call.ptr()) };
+                let running = call.is_running();
                 match (cmd, running) {
                     (MigrateCommand::Restore, true) => e.rephrased(
                         ErrorKind::Running,

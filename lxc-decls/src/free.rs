@@ -2,7 +2,6 @@
 
 use std::path::Path;
 
-use lxc_core::__private::ffi;
 use lxc_core::Result;
 use lxc_macros::lxc_method;
 
@@ -31,10 +30,10 @@ pub fn has_api_extension(extension: &str) -> Result<bool>;
 #[lxc_method(lxc_get_wait_states)]
 pub fn wait_states() -> Vec<String> {
     // SAFETY: a NULL array asks for the count only.
-    let n = unsafe { ffi::lxcrs_v1_lxc_get_wait_states(std::ptr::null_mut()) };
+    let n = unsafe { (call.c())(std::ptr::null_mut()) };
     let mut states = vec![std::ptr::null(); usize::try_from(n).unwrap_or(0)];
     // SAFETY: the array has room for the `n` static strings liblxc writes.
-    unsafe { ffi::lxcrs_v1_lxc_get_wait_states(states.as_mut_ptr()) };
+    unsafe { (call.c())(states.as_mut_ptr()) };
     states
         .into_iter()
         .filter(|p| !p.is_null())

@@ -3,7 +3,7 @@
 use std::ffi::CString;
 use std::path::PathBuf;
 
-use lxc_core::__private::{ffi, meta, Call};
+use lxc_core::__private::ffi;
 use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
@@ -82,7 +82,6 @@ pub struct LogOptions {
 /// `Failed` when the log file cannot be opened.
 #[lxc_method(lxc_log_init)]
 pub fn init(options: &LogOptions) -> Result<()> {
-    let call = Call::free(&meta::lxc_log_init)?;
     let c = |field: &'static str, v: Option<&[u8]>| -> Result<Option<CString>> {
         v.map(|b| {
             CString::new(b).map_err(|e| {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use lxc_core::__private::class;
 use lxc_core::__private::err::Neg;
-use lxc_core::__private::{ffi, meta, Call, Policy};
+use lxc_core::__private::{ffi, Policy};
 use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
@@ -120,11 +120,10 @@ impl Container {
     /// When liblxc cannot list them, or a name is not UTF-8.
     #[lxc_method(snapshot_list)]
     pub fn snapshots(&self) -> Result<Vec<Snapshot>> {
-        let call = Call::method(self, &meta::snapshot_list)?;
         // liblxc leaves the out-pointer untouched when the container has no snapshot directory.
         let mut ptr: *mut ffi::LxcSnapshot = std::ptr::null_mut();
         // SAFETY: the container pointer is live for the call; `ptr` is a valid out-pointer.
-        let n = unsafe { ffi::lxcrs_v1_snapshot_list(call.ptr(), &mut ptr) };
+        let n = unsafe { (call.c())(call.ptr(), &mut ptr) };
         let array = SnapshotArray { ptr, len: n.max(0) };
         if let Some(failure) = <Neg as Policy<c_int>>::check(&n) {
             return Err(call.fail(failure));

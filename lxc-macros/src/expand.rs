@@ -151,11 +151,19 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
     let sig = &d.sig;
     let docs = docs(c, d);
     if let Some(block) = &d.block {
-        // The body is hand-written; the attribute checks it against the table and documents it.
+        // A body (C structs or callbacks): the macro checks it against the row, documents it,
+        // and gives it `call`, a `Bound` holding the started call and the typed C member.
+        let start = start(c);
+        let rt = rt();
+        let tramp = format_ident!("lxcrs_v1_{}", c.member.name);
         return quote! {
             #(#attrs)*
             #docs
-            #vis #sig #block
+            #vis #sig {
+                #[allow(unused_variables)]
+                let call = #rt::Bound::new(#start, #rt::ffi::#tramp);
+                #block
+            }
         };
     }
     let args: Vec<_> = c.params.iter().map(|p| &p.ident).collect();
@@ -196,19 +204,25 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
     }
 }
 
-/// The body of a declaration without one: start the call, lower, call, lift.
-fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
-    let m = c.member;
+/// The start of the call: the version guard (when it can fail), the clone lock, the contract.
+fn start(c: &Checked) -> TokenStream {
     let rt = rt();
-    let member = format_ident!("{}", m.name);
+    let member = format_ident!("{}", c.member.name);
     let meta = quote!(#rt::meta::#member);
-    let is_method = m.kind == Kind::Method;
-    let start = match (is_method, c.returns_result) {
+    match (c.member.kind == Kind::Method, c.returns_result) {
         (true, true) => quote!(#rt::Call::method(self, &#meta)?),
         (true, false) => quote!(#rt::Call::method_unguarded(self, &#meta)),
         (false, true) => quote!(#rt::Call::free(&#meta)?),
         (false, false) => quote!(#rt::Call::free_unguarded(&#meta)),
-    };
+    }
+}
+
+/// The body of a declaration without one: start the call, lower, call, lift.
+fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
+    let m = c.member;
+    let rt = rt();
+    let is_method = m.kind == Kind::Method;
+    let start = start(c);
     let subject = c
         .params
         .iter()
@@ -219,9 +233,12 @@ fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
         });
     let arg = (!is_method && subject.is_none())
         .then(|| {
-            c.params
-                .iter()
-                .find(|p| matches!(p.class, Class::Str | Class::OptStr | Class::ConfigStr))
+            c.params.iter().find(|p| {
+                matches!(
+                    p.class,
+                    Class::Str | Class::OptStr | Class::ConfigStr | Class::OptLxcPath
+                )
+            })
         })
         .flatten()
         .map(|p| {
@@ -274,8 +291,13 @@ fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
             unsafe { __call.buf::<#rt::err::#policy, #out>(|__buf, __len| #ffi) } #explain
         }
     } else if c.returns_result {
+        let run = if m.in_child {
+            format_ident!("run_forked")
+        } else {
+            format_ident!("run")
+        };
         quote_spanned! {out.span()=>
-            unsafe { __call.run::<#rt::err::#policy, #rt::ret::#kind, _, #out>(|| #ffi) } #explain
+            unsafe { __call.#run::<#rt::err::#policy, #rt::ret::#kind, _, #out>(|| #ffi) } #explain
         }
     } else {
         quote_spanned! {out.span()=>

@@ -11,7 +11,7 @@ use super::class::{Class, Lower, LowerError};
 use super::err::Policy;
 use super::ret::{FromBuf, Lift, LiftInfallible};
 use crate::error::{Error, ErrorKind, Result};
-use crate::ffi::{self, LxcContainer};
+use crate::ffi::LxcContainer;
 use crate::version::Member;
 use crate::Handle;
 
@@ -61,7 +61,7 @@ pub struct Call<'a> {
     pub(super) arg: Option<&'a OsStr>,
     /// When the call started (ns since the epoch), to pick liblxc's log lines of this call.
     pub(super) started_ns: i64,
-    /// The log of the forked child of an `in_child` member (see glue.c).
+    /// The log of the forked child of an `in_child` member (see `child.rs`).
     pub(super) child_log: std::cell::OnceCell<std::fs::File>,
     /// The timeout argument, for members that block up to it.
     pub(super) timeout: std::cell::Cell<Option<Duration>>,
@@ -259,17 +259,57 @@ impl<'a> Call<'a> {
         P: Policy<C>,
         T: Lift<'a, K, C>,
     {
+        // SAFETY: the caller's contract.
+        unsafe { self.run_with::<P, K, C, T, _>(f, |f| f()) }
+    }
+
+    /// [`Call::run`] for a member whose row runs it in a forked child (`in_child`): `f` runs
+    /// there, and only its result comes back.
+    ///
+    /// # Errors
+    ///
+    /// As [`Call::run`]; a child killed at its deadline is explained as a timeout.
+    ///
+    /// # Safety
+    ///
+    /// As [`Call::run`].
+    #[inline]
+    pub unsafe fn run_forked<P, K, C, T>(&self, f: impl FnMut() -> C) -> Result<T>
+    where
+        P: Policy<C>,
+        T: Lift<'a, K, C>,
+        C: super::child::ChildValue,
+    {
+        // SAFETY: the caller's contract.
+        unsafe {
+            self.run_with::<P, K, C, T, _>(f, |f| {
+                if self.member.in_child && self.member.in_header {
+                    self.in_child(f)
+                } else {
+                    f()
+                }
+            })
+        }
+    }
+
+    /// The call, its failure policy (asking again while a polling member's timeout has not
+    /// passed), its effect check, and the lift.
+    #[inline(always)]
+    unsafe fn run_with<P, K, C, T, F: FnMut() -> C>(
+        &self,
+        mut f: F,
+        mut invoke: impl FnMut(&mut F) -> C,
+    ) -> Result<T>
+    where
+        P: Policy<C>,
+        T: Lift<'a, K, C>,
+    {
         let started = Instant::now();
-        let mut f = f;
         let raw = loop {
             if P::CLEARS_ERRNO {
                 clear_errno();
             }
-            let raw = if self.member.in_child && self.member.in_header {
-                self.in_child(&mut f)
-            } else {
-                f()
-            };
+            let raw = invoke(&mut f);
             let Some(failure) = P::check(&raw) else {
                 break raw;
             };
@@ -285,11 +325,11 @@ impl<'a> Call<'a> {
         unsafe { T::lift(raw, self) }
     }
 
-    /// Runs `f`, which forks a child (an `in_child` trampoline), with the child logging to a
-    /// memfd of this call's, and killed at the row's deadline (see `Blocks::Killed`).
+    /// Runs `f` (the member's trampoline) in a forked child that logs to a memfd of this call's
+    /// and is killed at the row's deadline (see `Blocks::Killed`).
     #[cold]
     #[inline(never)]
-    fn in_child<C>(&self, f: &mut impl FnMut() -> C) -> C {
+    fn in_child<C: super::child::ChildValue>(&self, f: &mut impl FnMut() -> C) -> C {
         let log = crate::logcap::child_log();
         let fd = log.as_ref().map_or(-1, std::os::fd::AsRawFd::as_raw_fd);
         if let Some(log) = log {
@@ -300,25 +340,12 @@ impl<'a> Call<'a> {
             (None, lxc_api::Blocks::Killed(ms)) => Some(Duration::from_millis(ms.into())),
             (None, _) => None,
         };
-        let ms = deadline.map_or(-1, |d| c_int::try_from(d.as_millis()).unwrap_or(c_int::MAX));
-        // SAFETY: sets the glue's thread-local descriptor number and deadline; the memfd stays
-        // open in `self` until after the child exited, and both are reset before anything else
-        // forks on this thread.
-        unsafe {
-            ffi::lxcrs_glue_set_child_log(fd);
-            ffi::lxcrs_glue_set_child_deadline(ms);
-        }
-        let raw = f();
-        // SAFETY: as above; reads and clears the glue's thread-local flag.
-        unsafe {
-            ffi::lxcrs_glue_set_child_log(-1);
-            ffi::lxcrs_glue_set_child_deadline(-1);
-            self.killed.set(ffi::lxcrs_glue_child_killed());
-        }
-        if self.killed.get() {
+        let ran = super::child::run(f, fd, deadline);
+        if ran.killed {
+            self.killed.set(true);
             self.killed_after.set(deadline);
         }
-        raw
+        ran.value
     }
 
     /// Whether a member that polls (see `Blocks::Polls` in the API table) should ask liblxc

@@ -136,3 +136,78 @@ pub(super) fn diagnose(call: &Call<'_>) -> Option<(ErrorKind, Cow<'static, str>)
         Cow::Owned(format!("the container is not defined in lxcpath {path:?}")),
     ))
 }
+
+/// What a declaration's body may ask of its container while it holds the call (under the
+/// clone lock, so it must not call the container's declared methods).
+impl Call<'_> {
+    /// Whether the container runs.
+    pub fn is_running(&self) -> bool {
+        self.handle
+            .is_some_and(|h| condition(h) == Condition::Running)
+    }
+
+    /// Whether the container is defined.
+    pub fn is_defined(&self) -> bool {
+        self.handle
+            .is_some_and(|h| condition(h) != Condition::Undefined)
+    }
+
+    /// Whether the object holds a configuration.
+    pub fn has_config(&self) -> bool {
+        // SAFETY: the glue only reads whether the object's configuration pointer is set.
+        self.handle
+            .is_some_and(|h| unsafe { ffi::lxcrs_glue_has_config(h.as_ptr()) })
+    }
+
+    /// Refuses what the row's [`Config`] refuses, for a body that decides itself whether its
+    /// call needs the configuration.
+    ///
+    /// # Errors
+    ///
+    /// `NotFound` for a container that is not defined, `Failed` for a cleared configuration.
+    pub fn require_config(&self) -> Result<()> {
+        match self.handle {
+            Some(h) if !self.has_config() => {
+                let defined = self.is_defined();
+                let (kind, why) = if defined {
+                    (ErrorKind::Failed, "this object holds no configuration (clear_config was called); call load_config first")
+                } else {
+                    (ErrorKind::NotFound, "the container is not defined")
+                };
+                Err(Error::new(kind, self.member.name, why).with_container(h.name()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a declaration's body gets from the macro: its call (the version guard passed, the clone
+/// lock held, the row's contract checked) and the C member it binds, typed as the header has it.
+/// A body names neither the trampoline nor the runtime's entry points.
+pub struct Bound<'a, F> {
+    call: Call<'a>,
+    member: F,
+}
+
+impl<'a, F: Copy> Bound<'a, F> {
+    /// The call and its member.
+    #[inline(always)]
+    pub fn new(call: Call<'a>, member: F) -> Bound<'a, F> {
+        Bound { call, member }
+    }
+
+    /// The member's C function (its trampoline, compiled against the installed header).
+    #[inline(always)]
+    pub fn c(&self) -> F {
+        self.member
+    }
+}
+
+impl<'a, F> std::ops::Deref for Bound<'a, F> {
+    type Target = Call<'a>;
+
+    #[inline(always)]
+    fn deref(&self) -> &Call<'a> {
+        &self.call
+    }
+}

@@ -7,6 +7,7 @@
 #![allow(missing_docs)]
 
 mod call;
+mod child;
 pub mod class;
 mod contract;
 pub mod err;
@@ -15,7 +16,9 @@ mod list;
 pub mod ret;
 
 pub use call::{arg_text, bound_next_child, lower, subject, ArgText, AsHandle, Call, ChildBound};
+pub use child::ChildValue;
 pub use class::{AsC, Class, FlagsArg, Lower, ULongFlagsArg};
+pub use contract::Bound;
 pub use err::Policy;
 pub use list::Listed;
 pub use ret::Lift;

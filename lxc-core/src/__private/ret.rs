@@ -250,10 +250,10 @@ impl<'a> Lift<'a, WaitStatus, c_int> for ExitStatus {
     }
 }
 
-/// What `ret = BufString` can give.
+/// What a member of the two-call length protocol (`Proto::BufString`) can give.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be returned from an lxc method declared `ret = BufString`",
-    note = "BufString gives `String`, `Vec<String>` (one entry per line), `PathBuf`, `OsString` or `Vec<u8>`"
+    message = "`{Self}` cannot be returned from this lxc method, which fills a buffer with text",
+    note = "text from a buffer becomes `String`, `Vec<String>` (one entry per line), `PathBuf`, `OsString` or `Vec<u8>`"
 )]
 pub trait FromBuf: FromCBytes {}
 impl<T: FromCBytes> FromBuf for T {}

@@ -8,15 +8,14 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::process::ExitStatusExt;
 use std::process::{ExitStatus, Output};
-use std::ptr::NonNull;
 
 use lxc_core::__private::err::Neg;
-use lxc_core::__private::{ffi, meta, Call, Policy};
+use lxc_core::__private::{ffi, Call, Policy};
 use lxc_core::{ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use super::child::{kill_and_reap, waitpid};
-use super::closure::run_closure;
+use super::closure::{self, run_closure};
 use super::command::{BoxedFn, Program};
 use super::lower::CStrArray;
 use super::stdio::{pipe, Defaults, OpenedStdio};
@@ -89,7 +88,6 @@ impl Container {
     /// streams, attaches with a fresh options struct, and checks that the program was executed.
     #[lxc_method(attach)]
     fn attach(&self, cmd: &mut Command<'_>, defaults: Defaults) -> Result<Child> {
-        let call = Call::method(self, &meta::attach)?;
         refuse_ignored_sigchld(&call)?;
         let lowered = cmd.lower(&call)?;
         let program = cmd.lower_program(&call)?;
@@ -102,8 +100,7 @@ impl Container {
         // SAFETY: the container pointer is live for the call; func is an lxc_attach_exec_t whose
         // payload contract holds (the glue payload, or the closure slot that outlives the call); the
         // options struct is fresh and its strings live in `lowered`; pid is a valid out-pointer.
-        let r =
-            unsafe { ffi::lxcrs_v1_attach(call.ptr(), func, payload, opts.0.as_ptr(), &mut pid) };
+        let r = unsafe { (call.c())(call.ptr(), func, payload, opts.0.as_ptr(), &mut pid) };
         drop(opts);
         // The attached process has its copies of these now.
         let OpenedStdio {
@@ -128,7 +125,6 @@ impl Container {
     /// `attach_run_wait` for [`Command::run_wait`].
     #[lxc_method(attach_run_wait)]
     fn attach_run_wait(&self, cmd: &mut Command<'_>) -> Result<ExitStatus> {
-        let call = Call::method(self, &meta::attach_run_wait)?;
         refuse_ignored_sigchld(&call)?;
         let lowered = cmd.lower(&call)?;
         let Some((program, argv)) = cmd.lower_program(&call)? else {
@@ -143,7 +139,7 @@ impl Container {
         // strings live in `lowered`; program and argv (NULL-terminated, argv[0] included) live in
         // locals until the call returns.
         let r = unsafe {
-            ffi::lxcrs_v1_attach_run_wait(
+            (call.c())(
                 call.ptr(),
                 opts.0.as_ptr(),
                 program.as_ptr(),
@@ -161,7 +157,7 @@ impl Container {
 
 /// A program's glue payload, and the read and write ends of the pipe on which the attached process
 /// reports a failed `execvp`.
-type ExecReport = (ExecPayload, OwnedFd, OwnedFd);
+type ExecReport = (Box<closure::Program>, OwnedFd, OwnedFd);
 
 /// What the attached process runs: the glue's `exec_function` for a lowered program (with its
 /// payload and the pipe it reports on), or [`run_closure`] with the closure's slot in `program`.
@@ -179,17 +175,18 @@ fn entry_point(
                     format!("cannot make the exec-error pipe: {e}").into(),
                 )
             })?;
-            // SAFETY: prog and argv (NULL-terminated) live until after attach returns; err_w is
-            // an open descriptor. The glue only stores them.
-            let p = unsafe {
-                ffi::lxcrs_glue_exec_new(prog.as_ptr(), argv.ptrs.as_ptr(), err_w.as_raw_fd())
-            };
-            let p = NonNull::new(p).map(ExecPayload).ok_or_else(|| {
-                call.error(ErrorKind::Failed, "cannot allocate the exec payload".into())
-            })?;
-            let raw = p.0.as_ptr();
+            // prog and argv (NULL-terminated) live until after attach returns; err_w is open
+            // until then too (it is part of the report).
+            let p = Box::new(closure::Program {
+                program: prog.as_ptr(),
+                argv: argv.ptrs.as_ptr().cast(),
+                err_fd: err_w.as_raw_fd(),
+            });
+            let raw = std::ptr::from_ref::<closure::Program>(&p)
+                .cast_mut()
+                .cast::<c_void>();
             exec = Some((p, err_r, err_w));
-            (Some(ffi::lxcrs_glue_attach_exec), raw)
+            (Some(closure::run_program), raw)
         }
         (None, Program::Fn(slot)) => (
             Some(run_closure),
@@ -240,17 +237,7 @@ fn check_executed(
     Ok(())
 }
 
-/// The payload of `lxcrs_glue_attach_exec`, allocated by the glue; freed on drop.
-struct ExecPayload(NonNull<c_void>);
-
-impl Drop for ExecPayload {
-    fn drop(&mut self) {
-        // SAFETY: allocated by lxcrs_glue_exec_new and freed once, here.
-        unsafe { ffi::lxcrs_glue_exec_free(self.0.as_ptr()) }
-    }
-}
-
-/// Reads what `lxcrs_glue_attach_exec` reports: nothing (EOF: the program was executed) or the errno
+/// Reads what `closure::run_program` reports: nothing (EOF: the program was executed) or the errno
 /// of the failed `execvp`.
 fn read_exec_error(fd: &OwnedFd) -> io::Result<Option<i32>> {
     let mut buf = [0u8; 8];
@@ -276,11 +263,9 @@ fn read_exec_error(fd: &OwnedFd) -> io::Result<Option<i32>> {
         }
     }
     let word = |i: usize| i32::from_ne_bytes([buf[i], buf[i + 1], buf[i + 2], buf[i + 3]]);
-    // SAFETY: a constant-returning C function.
-    let magic = unsafe { ffi::lxcrs_glue_exec_magic() };
     match got {
         0 => Ok(None),
-        8 if word(4) == magic => Ok(Some(word(0))),
+        8 if word(4) == closure::EXEC_MAGIC => Ok(Some(word(0))),
         _ => Err(io::Error::new(
             io::ErrorKind::InvalidData,
             "garbled report from the attached process",

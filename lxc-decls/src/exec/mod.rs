@@ -5,7 +5,7 @@
 //! Every call goes through liblxc's `attach`: the caller forks, the fork enters the container's
 //! namespaces and clones the attached process, which becomes a child of the calling process. Each call
 //! builds a fresh `lxc_attach_options_t` in C (liblxc writes into it), and the program is started by an
-//! `exec_function` in `glue.c` that reports a failed `execvp` through a close-on-exec pipe, so a
+//! `exec_function` (`closure::run_program`) that reports a failed `execvp` through a close-on-exec pipe, so a
 //! program that does not exist is an error, not an exit status 127.
 //!
 //! The parts:
@@ -18,7 +18,8 @@
 //! - `lower`: a [`Command`] lowered for C, and the `lxc_attach_options_t` built from it;
 //! - `attach`: the runs of a [`Command`] (`spawn`, `status`, `output`, `run_wait`), the `attach`
 //!   and `attach_run_wait` declarations they call, and the report of a failed `execvp`;
-//! - `closure`: the `lxc_attach_exec_t` that runs a closure of [`Container::attach_fn`];
+//! - `closure`: the `lxc_attach_exec_t`s: a program (`execvp`, its failure reported through a
+//!   pipe) or a closure of [`Container::attach_fn`];
 //! - `child`: [`Child`], `waitpid` and reading its output;
 //! - `reaper`: the thread that reaps dropped children.
 
