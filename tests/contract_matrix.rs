@@ -54,57 +54,7 @@ const SKIPPED: &[(&str, &str)] = &[];
 
 /// Cells where liblxc or lxc-rs does not keep the contract the row states: (member, condition,
 /// what happens). The cell must still fail this way; once it passes, the entry must go.
-const KNOWN_GAPS: &[(&str, Condition, &str)] = &[
-    (
-        "want_daemonize",
-        Condition::Undefined,
-        "the row needs Nothing (Config::Any), but liblxc returns false when the object holds no \
-         configuration, as a fresh handle on an undefined container does: Failed, \"logged no reason\"",
-    ),
-    (
-        "want_close_all_fds",
-        Condition::Undefined,
-        "the row needs Nothing (Config::Any), but liblxc returns false when the object holds no \
-         configuration, as a fresh handle on an undefined container does: Failed, \"logged no reason\"",
-    ),
-    (
-        "clear_config_item",
-        Condition::Undefined,
-        "the row needs Nothing (Config::Any), but liblxc returns false without a configuration, and \
-         the row's silent kind then calls it InvalidArgument, \"an unknown key or one it cannot \
-         clear\", for lxc.uts.name",
-    ),
-    (
-        "get_config_item",
-        Condition::Undefined,
-        "the row needs Nothing (Config::Any), but liblxc returns -1 without a configuration: Failed, \
-         \"logged no reason\", instead of the unset value \"\" (or NotFound)",
-    ),
-    (
-        "shutdown",
-        Condition::Frozen,
-        "the frozen init cannot act on the halt signal: Timeout after the whole timeout (10 s); the \
-         signal stays pending (ShdPnd), and the container stops whenever it is thawed later",
-    ),
-    (
-        "reboot2",
-        Condition::Frozen,
-        "the frozen init cannot act on the reboot signal: Timeout after the whole timeout (10 s); \
-         the signal stays pending, and the container reboots whenever it is thawed later",
-    ),
-    (
-        "attach",
-        Condition::Frozen,
-        "the attached process cannot run in the frozen container: the call blocks until the \
-         container is thawed, without a bound, and then succeeds",
-    ),
-    (
-        "attach_run_wait",
-        Condition::Frozen,
-        "the attached process cannot run in the frozen container: the call blocks until the \
-         container is thawed, without a bound",
-    ),
-];
+const KNOWN_GAPS: &[(&str, Condition, &str)] = &[];
 
 /// How long a cell listed in `KNOWN_GAPS` may take: a known hang need not use all of `CELL_LIMIT`.
 const GAP_LIMIT: Duration = Duration::from_secs(20);

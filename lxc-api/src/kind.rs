@@ -16,6 +16,9 @@ pub enum ErrorKind {
     Running,
     /// The container, or the new name, already exists.
     AlreadyExists,
+    /// The operation needs a container whose processes run, and this one is frozen: unfreeze it
+    /// first (its processes could not act on it until then).
+    Frozen,
     /// The member is newer than the running liblxc, or its API extension is missing.
     Unsupported,
     /// An argument was refused before or by liblxc: a NUL byte, a name that would escape the lxcpath,
@@ -69,6 +72,7 @@ impl ErrorKind {
             ErrorKind::NotRunning => "container is not running",
             ErrorKind::Running => "container is running",
             ErrorKind::AlreadyExists => "already exists",
+            ErrorKind::Frozen => "container is frozen",
             ErrorKind::Unsupported => "not supported by the running liblxc",
             ErrorKind::InvalidArgument => "invalid argument",
             ErrorKind::Timeout => "timed out",

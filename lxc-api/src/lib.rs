@@ -254,6 +254,10 @@ pub enum Config {
     /// ([`ErrorKind::NotFound`]) and an object whose configuration was cleared
     /// ([`ErrorKind::Failed`]) first.
     Required,
+    /// liblxc fails (without a word) when the object holds none: the runtime refuses it first,
+    /// with [`ErrorKind::NotFound`] for a container that is not defined (its object has none
+    /// until a configuration item is set) and [`ErrorKind::Failed`] after `clear_config`.
+    Held,
     /// On a defined container whose object holds none (after `clear_config`), liblxc would run
     /// with its defaults: the runtime refuses it first with this kind and reason.
     Loaded(ErrorKind, &'static str),
@@ -347,6 +351,10 @@ pub struct Member {
     pub config: Config,
     /// The effect the runtime checks after a success.
     pub effect: Effect,
+    /// Whether the runtime refuses it first, with [`ErrorKind::Frozen`], on a frozen container:
+    /// its processes cannot act on it (a signal waits, an attached program does not start), so
+    /// liblxc would block or report a timeout while the effect comes later, when it is thawed.
+    pub not_frozen: bool,
     /// Whether it runs in a forked child: liblxc's own child made with the raw `clone()` can
     /// deadlock on another thread's stdio lock, or liblxc frees state the caller's thread
     /// still points at. Only the result comes back.
@@ -382,6 +390,7 @@ impl Member {
             needs: Needs::Nothing,
             check_first: false,
             config: Config::Any,
+            not_frozen: false,
             effect: Effect::Trusted,
             in_child: false,
             blocks: Blocks::No,
@@ -412,6 +421,12 @@ impl Member {
     /// Sets what it needs of the configuration.
     pub const fn config(mut self, c: Config) -> Member {
         self.config = c;
+        self
+    }
+
+    /// Refuses it first on a frozen container.
+    pub const fn not_frozen(mut self) -> Member {
+        self.not_frozen = true;
         self
     }
 
@@ -461,10 +476,11 @@ impl Member {
     /// What the contract says of a call in `cond`, before liblxc answers: `Some` error kind
     /// when the runtime refuses it first, `None` when liblxc is called.
     pub const fn refused_in(&self, cond: Condition) -> Option<ErrorKind> {
-        if let Config::Required = self.config {
-            if let Condition::Undefined = cond {
-                return Some(ErrorKind::NotFound);
-            }
+        if let (Config::Required | Config::Held, Condition::Undefined) = (self.config, cond) {
+            return Some(ErrorKind::NotFound);
+        }
+        if let (true, Condition::Frozen) = (self.not_frozen, cond) {
+            return Some(ErrorKind::Frozen);
         }
         if !self.check_first {
             return None;

@@ -101,8 +101,10 @@ pub const MEMBERS: &[Member] = &[
         .blocks(Long("until the container's init is gone"))
         .fails(RETURNS_FALSE),
     method("want_daemonize", "bool", &[a("bool", "state", Bool)], Err::False, Proto::Unit, "0.9.0")
+        .config(Config::Held)
         .fails("returns false when no configuration is loaded"),
     method("want_close_all_fds", "bool", &[a("bool", "state", Bool)], Err::False, Proto::Unit, "1.0.0")
+        .config(Config::Held)
         .fails("returns false when no configuration is loaded"),
     method("config_file_name", "char *", &[], Err::Null, Proto::MallocStr, "0.9.0")
         .fails("returns NULL on failure"),
@@ -138,16 +140,20 @@ pub const MEMBERS: &[Member] = &[
         .fails(RETURNS_FALSE),
     method("reboot", "bool", &[], Err::False, Proto::Unit, "1.0.0")
         .needs(Running)
+        .not_frozen()
         .fails(RETURNS_FALSE),
     method("shutdown", "bool", &[a("int", "timeout", Timeout)], Err::False, Proto::Unit, "0.9.0")
+        .not_frozen()
         .blocks(UpToTimeout)
         .fails("returns false on timeout or error"),
     method("clear_config", "void", &[], Err::Never, Proto::Unit, "1.0.0")
         .fails("returns nothing and cannot fail"),
     method("clear_config_item", "bool", &[a("const char *", "key", ConfigStr)], Err::False, Proto::Unit, "0.9.0")
+        .config(Config::Held)
         .silent(ErrorKind::InvalidArgument, "liblxc refused the key: an unknown key or one it cannot clear")
         .fails(RETURNS_FALSE),
     method("get_config_item", "int", &[a("const char *", "key", Str), BUF[0], BUF[1]], Err::Neg, Proto::BufString, "0.9.0")
+        .config(Config::Held)
         .fails("returns -1 without a configuration and -22 (-EINVAL) for an unknown key"),
     method("get_running_config_item", "char *", &[a("const char *", "key", Str)], Err::Null, Proto::MallocStr, "1.0.0")
         .needs(Running)
@@ -191,9 +197,11 @@ pub const MEMBERS: &[Member] = &[
         .fails("returns -1 on failure"),
     method("attach", "int", &[a("lxc_attach_exec_t", "exec_function", Raw), a("void *", "exec_payload", Raw), a("lxc_attach_options_t *", "options", Raw), a("pid_t *", "attached_process", Raw)], Err::Neg, Body, "1.0.0")
         .needs(Running)
+        .not_frozen()
         .fails("returns -1 or a negative errno"),
     method("attach_run_wait", "int", &[a("lxc_attach_options_t *", "options", Raw), a("const char *", "program", Str), a("const char * const *", "argv", Raw)], Err::Neg, Body, "1.0.0")
         .needs(Running)
+        .not_frozen()
         .blocks(Long("until the program exits"))
         .fails("returns a negative value when attaching fails, else a raw wait status"),
     Member::new(Variadic("C-variadic: `attach_run_wait` with an argv array covers it"), "attach_run_waitl", "int", &[a("lxc_attach_options_t *", "options", Raw), a("const char *", "program", Str), a("const char *", "arg", Str)], Err::Neg, Body, "1.0.0"),
@@ -258,6 +266,7 @@ pub const MEMBERS: &[Member] = &[
     method("reboot2", "bool", &[a("int", "timeout", Timeout)], Err::False, Proto::Unit, "3.0.0")
         .ext("reboot2")
         .needs_first(Running)
+        .not_frozen()
         .blocks(UpToTimeout)
         .fails("returns false on timeout or error"),
     method("mount", "int", &[a("const char *", "source", OptStr), a("const char *", "target", Str), a("const char *", "filesystemtype", OptStr), a("unsigned long", "mountflags", ULong), a("const void *", "data", OptData), a("struct lxc_mount *", "mnt", MountV1)], Err::NonZero, Proto::Unit, "3.1.0")

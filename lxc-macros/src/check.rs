@@ -456,8 +456,10 @@ fn check_fallibility(
     let sig = &item.sig;
     let fallible_args = params.iter().any(|p| p.class.may_refuse());
     let lifted = !matches!(m.proto, Proto::Bool | Proto::Unit);
-    let contract =
-        m.check_first || m.config != lxc_api::Config::Any || m.effect != lxc_api::Effect::Trusted;
+    let contract = m.check_first
+        || m.not_frozen
+        || m.config != lxc_api::Config::Any
+        || m.effect != lxc_api::Effect::Trusted;
     let may_fail = m.err != Err::Never || guarded || fallible_args || lifted || contract;
     if may_fail && !returns_result {
         let why = if guarded {

@@ -32,6 +32,15 @@ fn condition(h: &Handle) -> Condition {
     }
 }
 
+/// Whether the running container's processes are frozen (its monitor says `FROZEN`).
+fn frozen(h: &Handle) -> bool {
+    // SAFETY: the live container of this handle, under its clone lock; the state string is
+    // liblxc's static one, compared at once.
+    let s = unsafe { ffi::lxcrs_v1_state(h.as_ptr()) };
+    // SAFETY: non-null NUL-terminated static string.
+    !s.is_null() && unsafe { CStr::from_ptr(s) }.to_bytes() == b"FROZEN"
+}
+
 /// Refuses, before liblxc is called, what the row says liblxc would get wrong: a condition it
 /// needs (when liblxc would report success without effect, or crash), or a configuration the
 /// object must hold.
@@ -41,8 +50,14 @@ fn condition(h: &Handle) -> Condition {
 /// The kind the row gives for the unmet condition.
 #[inline]
 pub(super) fn before(h: &Handle, m: &'static Member) -> Result<()> {
-    if !m.check_first && matches!(m.config, Config::Any | Config::Makes) {
-        return Ok(());
+    if !m.check_first && !m.not_frozen {
+        match m.config {
+            Config::Any | Config::Makes => return Ok(()),
+            // A pointer read: the getters of a loaded object pay nothing more.
+            // SAFETY: the glue only reads whether the object's configuration pointer is set.
+            Config::Held if unsafe { ffi::lxcrs_glue_has_config(h.as_ptr()) } => return Ok(()),
+            _ => {}
+        }
     }
     before_slow(h, m)
 }
@@ -57,10 +72,25 @@ fn before_slow(h: &Handle, m: &'static Member) -> Result<()> {
             return refuse(kind, reason);
         }
     }
+    if m.not_frozen && cond == Condition::Running && frozen(h) {
+        return refuse(
+            ErrorKind::Frozen,
+            "the container is frozen: its processes could not act on this until it is thawed; unfreeze it first",
+        );
+    }
     // SAFETY: the glue only reads whether the object's configuration pointer is set.
     let has_config = || unsafe { ffi::lxcrs_glue_has_config(h.as_ptr()) };
     match m.config {
         Config::Any | Config::Makes => Ok(()),
+        Config::Held if has_config() => Ok(()),
+        Config::Held if cond == Condition::Undefined => refuse(
+            ErrorKind::NotFound,
+            "the container is not defined, and this object holds no configuration (set an item first)",
+        ),
+        Config::Held => refuse(
+            ErrorKind::Failed,
+            "this object holds no configuration (clear_config was called); call load_config first",
+        ),
         Config::Required if cond == Condition::Undefined => {
             refuse(ErrorKind::NotFound, "the container is not defined")
         }
