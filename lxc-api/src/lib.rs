@@ -254,9 +254,10 @@ pub enum Config {
     /// ([`ErrorKind::NotFound`]) and an object whose configuration was cleared
     /// ([`ErrorKind::Failed`]) first.
     Required,
-    /// liblxc fails (without a word) when the object holds none: the runtime refuses it first,
-    /// with [`ErrorKind::NotFound`] for a container that is not defined (its object has none
-    /// until a configuration item is set) and [`ErrorKind::Failed`] after `clear_config`.
+    /// liblxc fails, harmlessly and without a word, when the object holds none: the runtime
+    /// explains that failure as [`ErrorKind::NotFound`] for a container that is not defined
+    /// (its object has none until a configuration item is set) and [`ErrorKind::Failed`] after
+    /// `clear_config`. (Checked after the failure, so a success costs nothing.)
     Held,
     /// On a defined container whose object holds none (after `clear_config`), liblxc would run
     /// with its defaults: the runtime refuses it first with this kind and reason.
@@ -473,8 +474,9 @@ impl Member {
         version_triple(self.since) > version_triple(OLDEST_SUPPORTED)
     }
 
-    /// What the contract says of a call in `cond`, before liblxc answers: `Some` error kind
-    /// when the runtime refuses it first, `None` when liblxc is called.
+    /// What the contract says of a call in `cond` whatever liblxc answers: `Some` error kind
+    /// when the runtime refuses it (first, or when explaining liblxc's failure: a missing
+    /// configuration), `None` when liblxc decides.
     pub const fn refused_in(&self, cond: Condition) -> Option<ErrorKind> {
         if let (Config::Required | Config::Held, Condition::Undefined) = (self.config, cond) {
             return Some(ErrorKind::NotFound);

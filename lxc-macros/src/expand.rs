@@ -76,7 +76,7 @@ fn contract_doc(c: &Checked) -> Vec<String> {
     match m.config {
         Config::Required => say("Needs the object's configuration: refused first on a container that is not defined, or whose configuration was cleared.".into()),
         Config::Loaded(k, why) => say(format!("Refused first with [`{k:?}`]({KIND}::{k:?}) when {why}.")),
-        Config::Held => say(format!("Needs a configuration in the object: refused first with [`NotFound`]({KIND}::NotFound) on a container that is not defined (and has no item set), [`Failed`]({KIND}::Failed) after `clear_config`.")),
+        Config::Held => say(format!("Needs a configuration in the object: [`NotFound`]({KIND}::NotFound) on a container that is not defined (and has no item set), [`Failed`]({KIND}::Failed) after `clear_config`.")),
         Config::Any | Config::Makes => {}
     }
     if m.not_frozen {
