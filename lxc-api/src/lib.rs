@@ -281,6 +281,18 @@ pub enum Effect {
     Undefined,
 }
 
+/// What a member does with pidfds of the container's init it receives from the monitor.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Pidfd {
+    /// Nothing.
+    None,
+    /// liblxc (5.0.2 `attach`) leaves one open in the caller per call: the runtime closes it
+    /// once no call that may still use it is in flight.
+    Leaks,
+    /// It hands one to the caller (`init_pidfd`): the runtime never takes it for a leak.
+    Returns,
+}
+
 /// Whether a member can block, and what bounds it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Blocks {
@@ -352,6 +364,8 @@ pub struct Member {
     pub config: Config,
     /// The effect the runtime checks after a success.
     pub effect: Effect,
+    /// What it does with pidfds of the container's init.
+    pub pidfd: Pidfd,
     /// Whether the runtime refuses it first, with [`ErrorKind::Frozen`], on a frozen container:
     /// its processes cannot act on it (a signal waits, an attached program does not start), so
     /// liblxc would block or report a timeout while the effect comes later, when it is thawed.
@@ -392,6 +406,7 @@ impl Member {
             check_first: false,
             config: Config::Any,
             not_frozen: false,
+            pidfd: Pidfd::None,
             effect: Effect::Trusted,
             in_child: false,
             blocks: Blocks::No,
@@ -422,6 +437,12 @@ impl Member {
     /// Sets what it needs of the configuration.
     pub const fn config(mut self, c: Config) -> Member {
         self.config = c;
+        self
+    }
+
+    /// Sets what it does with pidfds of the container's init.
+    pub const fn pidfd(mut self, p: Pidfd) -> Member {
+        self.pidfd = p;
         self
     }
 

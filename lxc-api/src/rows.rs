@@ -198,10 +198,12 @@ pub const MEMBERS: &[Member] = &[
     method("attach", "int", &[a("lxc_attach_exec_t", "exec_function", Raw), a("void *", "exec_payload", Raw), a("lxc_attach_options_t *", "options", Raw), a("pid_t *", "attached_process", Raw)], Err::Neg, Body, "1.0.0")
         .needs(Running)
         .not_frozen()
+        .pidfd(crate::Pidfd::Leaks)
         .fails("returns -1 or a negative errno"),
     method("attach_run_wait", "int", &[a("lxc_attach_options_t *", "options", Raw), a("const char *", "program", Str), a("const char * const *", "argv", Raw)], Err::Neg, Body, "1.0.0")
         .needs(Running)
         .not_frozen()
+        .pidfd(crate::Pidfd::Leaks)
         .blocks(Long("until the program exits"))
         .fails("returns a negative value when attaching fails, else a raw wait status"),
     Member::new(Variadic("C-variadic: `attach_run_wait` with an argv array covers it"), "attach_run_waitl", "int", &[a("lxc_attach_options_t *", "options", Raw), a("const char *", "program", Str), a("const char *", "arg", Str)], Err::Neg, Body, "1.0.0"),
@@ -289,6 +291,7 @@ pub const MEMBERS: &[Member] = &[
     method("init_pidfd", "int", &[], Err::NegErrno, Proto::OwnedFd, "4.0.0")
         .ext("pidfd")
         .needs(Running)
+        .pidfd(crate::Pidfd::Returns)
         .blocks(Monitor)
         .fails("returns a negative errno"),
     method("devpts_fd", "int", &[], Err::NegErrno, Proto::OwnedFd, "4.0.5")

@@ -65,6 +65,8 @@ pub struct Call<'a> {
     pub(super) child_log: std::cell::OnceCell<std::fs::File>,
     /// The timeout argument, for members that block up to it.
     pub(super) timeout: std::cell::Cell<Option<Duration>>,
+    /// A call that receives pidfds of the container's init, in flight (see `pidfds.rs`).
+    pub(super) pidfd_ticket: Option<super::pidfds::Ticket>,
     /// Whether the child of an `in_child` member was killed at its deadline, and that deadline.
     pub(super) killed: std::cell::Cell<bool>,
     pub(super) killed_after: std::cell::Cell<Option<Duration>>,
@@ -140,11 +142,16 @@ impl<'a> Call<'a> {
             child_log: std::cell::OnceCell::new(),
             timeout: std::cell::Cell::new(None),
             killed: std::cell::Cell::new(false),
+            pidfd_ticket: None,
             killed_after: std::cell::Cell::new(None),
             _guard: guard,
         };
         // The contract's condition is checked under the clone lock, like the call itself.
         super::contract::before(handle, member)?;
+        let mut call = call;
+        if member.pidfd != lxc_api::Pidfd::None {
+            call.pidfd_ticket = super::pidfds::ticket(handle, member);
+        }
         Ok(call)
     }
 
@@ -164,6 +171,7 @@ impl<'a> Call<'a> {
             child_log: std::cell::OnceCell::new(),
             timeout: std::cell::Cell::new(None),
             killed: std::cell::Cell::new(false),
+            pidfd_ticket: None,
             killed_after: std::cell::Cell::new(None),
             _guard: guard,
         }
@@ -182,6 +190,7 @@ impl<'a> Call<'a> {
             child_log: std::cell::OnceCell::new(),
             timeout: std::cell::Cell::new(None),
             killed: std::cell::Cell::new(false),
+            pidfd_ticket: None,
             killed_after: std::cell::Cell::new(None),
             _guard: None,
         }
@@ -210,6 +219,7 @@ impl<'a> Call<'a> {
             child_log: std::cell::OnceCell::new(),
             timeout: std::cell::Cell::new(None),
             killed: std::cell::Cell::new(false),
+            pidfd_ticket: None,
             killed_after: std::cell::Cell::new(None),
             _guard: None,
         })

@@ -13,6 +13,7 @@ mod contract;
 pub mod err;
 mod explain;
 mod list;
+mod pidfds;
 pub mod ret;
 
 pub use call::{arg_text, bound_next_child, lower, subject, ArgText, AsHandle, Call, ChildBound};

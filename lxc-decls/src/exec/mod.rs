@@ -8,6 +8,12 @@
 //! `exec_function` (`closure::run_program`) that reports a failed `execvp` through a close-on-exec pipe, so a
 //! program that does not exist is an error, not an exit status 127.
 //!
+//! liblxc 5.0.2's `attach` leaves one pidfd of the container's init open in a single-threaded
+//! caller per call; lxc-rs closes it once no run on that container is in flight, so the
+//! caller's descriptor table stays flat. A pidfd of that init the caller opens itself
+//! (`pidfd_open`) while a run is in flight would be taken for it: use
+//! [`Container::init_pidfd`], whose descriptors are never touched.
+//!
 //! The parts:
 //!
 //! - `flags`: [`AttachFlags`] and [`Namespaces`];
