@@ -351,12 +351,12 @@ impl Container {
     pub fn rename(&self, new_name: &str) -> Result<()>;
 
     /// Asks the container to reboot (sends `lxc.signal.reboot`, or SIGINT) and returns at once.
-    #[lxc_method(reboot)]
+    #[lxc_method(reboot, pre = Self::reap_held_children)]
     pub fn reboot(&self) -> Result<()>;
 
     /// Asks the container to shut down (sends `lxc.signal.halt`, or SIGPWR) and waits up to
     /// `timeout` for it to stop. Succeeds at once if it is not running.
-    #[lxc_method(shutdown)]
+    #[lxc_method(shutdown, pre = Self::reap_held_children_within)]
     pub fn shutdown(&self, timeout: Duration) -> Result<()>;
 
     /// Forgets the configuration loaded in this object (not the file).
@@ -366,6 +366,17 @@ impl Container {
     /// Clears a configuration item in memory.
     #[lxc_method(clear_config_item)]
     pub fn clear_config_item(&self, key: &str) -> Result<()>;
+
+    /// While the container stops or restarts, the caller's own children in it are reaped as
+    /// they die (an unreaped one keeps its init from dying): see `exec/held.rs`.
+    fn reap_held_children(&self) -> Result<crate::exec::Reaping> {
+        Ok(crate::exec::Reaping::children_of(self.init_pid().ok()))
+    }
+
+    /// [`Container::reap_held_children`], for a member with a timeout.
+    fn reap_held_children_within(&self, _: Duration) -> Result<crate::exec::Reaping> {
+        self.reap_held_children()
+    }
 
     /// The value of a configuration item, e.g. `lxc.uts.name`; `""` when unset. List-valued items
     /// come one per line.
@@ -402,7 +413,7 @@ impl Container {
     /// Asks the container to reboot and waits up to `timeout` until it runs again. A container
     /// that does not run is refused with `NotRunning` before liblxc is called (liblxc would report
     /// success without rebooting anything).
-    #[lxc_method(reboot2)]
+    #[lxc_method(reboot2, pre = Self::reap_held_children_within)]
     pub fn reboot2(&self, timeout: Duration) -> Result<()>;
 
     /// A pidfd for the container's init (closed on drop).

@@ -173,8 +173,18 @@ impl Container {
     /// [`ErrorKind::NotRunning`] when the container does not run (liblxc 5.0.2 would report
     /// success), and [`ErrorKind::Failed`] with liblxc's reason otherwise, also when liblxc
     /// reports success and the container still runs.
-    #[lxc_method(stop, pre = Self::hold_freezer)]
+    #[lxc_method(stop, pre = Self::before_stop)]
     pub fn stop(&self) -> Result<()>;
+
+    /// The freezer lock, and the caller's own children in the container reaped as they die (an
+    /// unreaped one keeps the container's init from dying, and `stop` from returning).
+    fn before_stop(&self) -> Result<(Option<Held>, crate::exec::Reaping)> {
+        let held = self.hold_freezer()?;
+        Ok((
+            held,
+            crate::exec::Reaping::children_of(self.init_pid().ok()),
+        ))
+    }
 
     /// The per-container lock of freeze, unfreeze and stop in this process.
     fn hold_freezer(&self) -> Result<Option<Held>> {

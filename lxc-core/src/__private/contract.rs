@@ -178,6 +178,14 @@ impl Call<'_> {
             .is_some_and(|h| condition(h) == Condition::Running)
     }
 
+    /// The pid of the container's init, as the caller sees it, when it runs.
+    pub fn init_pid(&self) -> Option<i32> {
+        let h = self.handle?;
+        // SAFETY: the live container of this call, under its clone lock.
+        let pid = unsafe { ffi::lxcrs_v1_init_pid(h.as_ptr()) };
+        (pid > 0).then_some(pid)
+    }
+
     /// Whether the container is defined.
     pub fn is_defined(&self) -> bool {
         self.handle

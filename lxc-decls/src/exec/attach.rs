@@ -119,7 +119,14 @@ impl Container {
             ));
         }
         check_executed(&call, cmd, pid, exec)?;
-        Ok(Child::new(pid, self.name(), stdin, stdout, stderr))
+        Ok(Child::new(
+            pid,
+            self.name(),
+            call.init_pid(),
+            stdin,
+            stdout,
+            stderr,
+        ))
     }
 
     /// `attach_run_wait` for [`Command::run_wait`].

@@ -65,10 +65,14 @@ impl Child {
     pub(super) fn new(
         pid: libc::pid_t,
         container: &str,
+        init: Option<libc::pid_t>,
         stdin: Option<OwnedFd>,
         stdout: Option<OwnedFd>,
         stderr: Option<OwnedFd>,
     ) -> Child {
+        if let Some(init) = init {
+            super::held::note(pid, init);
+        }
         Child {
             pid,
             pidfd: pidfd_open(pid),
@@ -90,6 +94,16 @@ impl Child {
     pub fn pidfd(&self) -> Option<BorrowedFd<'_>> {
         use std::os::fd::AsFd;
         self.pidfd.as_ref().map(|f| f.as_fd())
+    }
+
+    /// The status a stop of the container reaped (see `held.rs`), when `waitpid` found none.
+    fn reaped_while_stopping(&mut self, e: &io::Error) -> Option<ExitStatus> {
+        if e.raw_os_error() != Some(libc::ECHILD) {
+            return None;
+        }
+        let s = super::held::reaped(self.pid)?;
+        self.status = Some(s);
+        Some(s)
     }
 
     fn error(&self, op: &'static str, e: io::Error) -> Error {
@@ -127,11 +141,15 @@ impl Child {
         }
         match waitpid(self.pid, 0) {
             Ok(Some(s)) => {
+                super::held::forget(self.pid);
                 self.status = Some(s);
                 Ok(s)
             }
             Ok(None) => unreachable!("waitpid without WNOHANG returned 0"),
-            Err(e) => Err(self.error("wait", e)),
+            Err(e) => match self.reaped_while_stopping(&e) {
+                Some(s) => Ok(s),
+                None => Err(self.error("wait", e)),
+            },
         }
     }
 
@@ -146,10 +164,16 @@ impl Child {
         }
         match waitpid(self.pid, libc::WNOHANG) {
             Ok(s) => {
+                if s.is_some() {
+                    super::held::forget(self.pid);
+                }
                 self.status = s;
                 Ok(s)
             }
-            Err(e) => Err(self.error("wait", e)),
+            Err(e) => match self.reaped_while_stopping(&e) {
+                Some(s) => Ok(Some(s)),
+                None => Err(self.error("wait", e)),
+            },
         }
     }
 
@@ -205,6 +229,7 @@ impl Child {
 
 impl Drop for Child {
     fn drop(&mut self) {
+        super::held::forget(self.pid);
         if self.status.is_some() {
             return;
         }

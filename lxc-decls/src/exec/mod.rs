@@ -27,7 +27,8 @@
 //! - `closure`: the `lxc_attach_exec_t`s: a program (`execvp`, its failure reported through a
 //!   pipe) or a closure of [`Container::attach_fn`];
 //! - `child`: [`Child`], `waitpid` and reading its output;
-//! - `reaper`: the thread that reaps dropped children.
+//! - `reaper`: the thread that reaps dropped children;
+//! - `held`: the children a caller holds while their container stops (reaped meanwhile).
 
 mod attach;
 mod child;
@@ -35,6 +36,7 @@ mod closure;
 mod command;
 mod env;
 mod flags;
+mod held;
 mod lower;
 mod reaper;
 mod stdio;
@@ -42,6 +44,7 @@ mod stdio;
 pub use self::child::Child;
 pub use self::command::Command;
 pub use self::flags::{AttachFlags, Namespaces};
+pub(crate) use self::held::Reaping;
 pub use self::stdio::Stdio;
 
 #[cfg(doc)]
