@@ -28,6 +28,10 @@ pub enum ErrorKind {
     Timeout,
     /// The caller lacks the privilege for the operation.
     PermissionDenied,
+    /// The filesystem that had to take a write is full (or the caller's quota is used up).
+    StorageFull,
+    /// The filesystem that had to take a write is read-only.
+    ReadOnly,
     /// liblxc returned text that is not valid UTF-8 where the Rust type asked for a `String`.
     InvalidData,
     /// liblxc reported failure without a reason that fits a kind above.
@@ -51,6 +55,9 @@ impl ErrorKind {
         const ENODATA: i32 = 61;
         const EOPNOTSUPP: i32 = 95;
         const ETIMEDOUT: i32 = 110;
+        const ENOSPC: i32 = 28;
+        const EROFS: i32 = 30;
+        const EDQUOT: i32 = 122;
         const ECONNREFUSED: i32 = 111;
         match errno {
             ENOENT | ESRCH | ENODATA => ErrorKind::NotFound,
@@ -60,6 +67,8 @@ impl ErrorKind {
             EPERM | EACCES => ErrorKind::PermissionDenied,
             ENOSYS | EOPNOTSUPP => ErrorKind::Unsupported,
             ECONNREFUSED => ErrorKind::NotRunning,
+            ENOSPC | EDQUOT => ErrorKind::StorageFull,
+            EROFS => ErrorKind::ReadOnly,
             _ => ErrorKind::Failed,
         }
     }
@@ -77,6 +86,8 @@ impl ErrorKind {
             ErrorKind::InvalidArgument => "invalid argument",
             ErrorKind::Timeout => "timed out",
             ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::StorageFull => "no space left on the filesystem",
+            ErrorKind::ReadOnly => "read-only filesystem",
             ErrorKind::InvalidData => "liblxc returned invalid data",
             ErrorKind::Failed => "failed",
         }

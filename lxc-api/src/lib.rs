@@ -366,6 +366,9 @@ pub struct Member {
     pub effect: Effect,
     /// What it does with pidfds of the container's init.
     pub pidfd: Pidfd,
+    /// Whether it writes into the lxcpath: a failure is explained by the filesystem's state
+    /// first ([`ErrorKind::StorageFull`], [`ErrorKind::ReadOnly`]), naming the path.
+    pub writes: bool,
     /// Whether the runtime refuses it first, with [`ErrorKind::Frozen`], on a frozen container:
     /// its processes cannot act on it (a signal waits, an attached program does not start), so
     /// liblxc would block or report a timeout while the effect comes later, when it is thawed.
@@ -407,6 +410,7 @@ impl Member {
             config: Config::Any,
             not_frozen: false,
             pidfd: Pidfd::None,
+            writes: false,
             effect: Effect::Trusted,
             in_child: false,
             blocks: Blocks::No,
@@ -443,6 +447,12 @@ impl Member {
     /// Sets what it does with pidfds of the container's init.
     pub const fn pidfd(mut self, p: Pidfd) -> Member {
         self.pidfd = p;
+        self
+    }
+
+    /// Marks it as writing into the lxcpath.
+    pub const fn writes(mut self) -> Member {
+        self.writes = true;
         self
     }
 

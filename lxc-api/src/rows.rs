@@ -116,17 +116,20 @@ pub const MEMBERS: &[Member] = &[
         .silent(ErrorKind::InvalidArgument, "liblxc refused the key or its value: an unknown key, an index it cannot add, or a value it cannot parse for that key")
         .fails(RETURNS_FALSE),
     method("destroy", "bool", &[], Err::False, Proto::Unit, "0.9.0")
+        .writes()
         .needs(Stopped)
         .effect(Effect::Undefined)
         .blocks(Long("removes the container's storage"))
         .fails(RETURNS_FALSE),
     method("save_config", "bool", &[a("const char *", "alt_file", OptStr)], Err::False, Proto::Unit, "0.9.0")
+        .writes()
         .config(Config::Loaded(ErrorKind::Failed, "this object holds no configuration (clear_config was called); call load_config first, or liblxc would write its defaults"))
         .fails(RETURNS_FALSE),
     // create frees the object's configuration midway and loads a new one while liblxc's
     // thread-local pointer still names the freed one, which its log then reads: it runs in a child,
     // which also keeps create's process-wide umask change to itself.
     method("create", "bool", &[a("const char *", "t", OptStr), a("const char *", "bdevtype", OptStr), a("struct bdev_specs *", "specs", BdevSpecs), a("int", "flags", Flags), a("char * const *", "argv", StrArray)], Err::False, Proto::Unit, "0.9.0")
+        .writes()
         .config(Config::Loaded(ErrorKind::AlreadyExists, "the container already exists (this object's configuration was cleared; liblxc would run the template over it)"))
         .effect(Effect::Defined)
         .in_child()
@@ -134,6 +137,7 @@ pub const MEMBERS: &[Member] = &[
         .fails(RETURNS_FALSE),
     Member::new(Variadic("C-variadic: `create` with an argv array covers it"), "createl", "bool", &[a("const char *", "t", OptStr), a("const char *", "bdevtype", OptStr), a("struct bdev_specs *", "specs", BdevSpecs), a("int", "flags", Flags)], Err::False, Proto::Unit, "0.9.0"),
     method("rename", "bool", &[a("const char *", "newname", Name)], Err::False, Proto::Unit, "1.0.0")
+        .writes()
         .needs(Stopped)
         .in_child()
         .blocks(Long(COPIES))
@@ -182,6 +186,7 @@ pub const MEMBERS: &[Member] = &[
     // liblxc dereferences the configuration (a crash without one) and copies in a raw clone()
     // child (a deadlock on another thread's stdio lock): checked first, run in a forked child.
     method("clone", "struct lxc_container *", &[a("const char *", "newname", OptName), a("const char *", "lxcpath", OptLxcPath), a("int", "flags", Flags), a("const char *", "bdevtype", OptStr), a("const char *", "bdevdata", OptStr), a("uint64_t", "newsize", U64), a("char **", "hookargs", StrArrayMut)], Err::Null, Proto::Container, "0.9.0")
+        .writes()
         .needs(Stopped)
         .config(Config::Required)
         .in_child()
@@ -208,6 +213,7 @@ pub const MEMBERS: &[Member] = &[
         .fails("returns a negative value when attaching fails, else a raw wait status"),
     Member::new(Variadic("C-variadic: `attach_run_wait` with an argv array covers it"), "attach_run_waitl", "int", &[a("lxc_attach_options_t *", "options", Raw), a("const char *", "program", Str), a("const char *", "arg", Str)], Err::Neg, Body, "1.0.0"),
     method("snapshot", "int", &[a("const char *", "commentfile", OptStr)], Err::NegOne, Proto::Int, "1.0.0")
+        .writes()
         .needs(Stopped)
         .config(Config::Required)
         .in_child()
@@ -217,12 +223,14 @@ pub const MEMBERS: &[Member] = &[
         .needs(Defined)
         .fails("returns -1 on failure"),
     method("snapshot_restore", "bool", &[a("const char *", "snapname", SnapName), a("const char *", "newname", OptName)], Err::False, Proto::Unit, "1.0.0")
+        .writes()
         .needs(Defined)
         .config(Config::Required)
         .in_child()
         .blocks(Long(COPIES))
         .fails(RETURNS_FALSE),
     method("snapshot_destroy", "bool", &[a("const char *", "snapname", SnapName)], Err::False, Proto::Unit, "1.0.0")
+        .writes()
         .needs(Defined)
         .fails(RETURNS_FALSE),
     method("may_control", "bool", &[], Err::Never, Proto::Bool, "1.0.0").fails(PREDICATE),
@@ -249,11 +257,13 @@ pub const MEMBERS: &[Member] = &[
         .blocks(Long("CRIU restores the container"))
         .fails(RETURNS_FALSE),
     method("destroy_with_snapshots", "bool", &[], Err::False, Proto::Unit, "1.1.0")
+        .writes()
         .needs(Stopped)
         .effect(Effect::Undefined)
         .blocks(Long("removes the container's storage"))
         .fails("returns false on failure, also when the container never had snapshots"),
     method("snapshot_destroy_all", "bool", &[], Err::False, Proto::Unit, "1.1.0")
+        .writes()
         .needs(Defined)
         .fails("returns false on failure, also when the container never had snapshots"),
     method("migrate", "int", &[a("unsigned int", "cmd", Raw), a("struct migrate_opts *", "opts", Raw), a("unsigned int", "size", Raw)], Err::NonZero, Body, "2.0.0")

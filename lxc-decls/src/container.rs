@@ -300,13 +300,28 @@ impl Container {
     /// only if this call made it).
     fn before_create(
         &self,
-        _: Option<&str>,
+        template: Option<&str>,
         _: Option<&str>,
         _: Option<&BdevSpecs>,
         _: CreateFlags,
         _: &[&str],
     ) -> Result<Option<PathBuf>> {
-        let dir = self.config_path().ok().map(|p| p.join(self.name()));
+        let lxcpath = self.config_path()?;
+        // liblxc hands the rootfs path to the template's shell unquoted: a space splits it, and
+        // the pieces land outside the lxcpath (in the caller's working directory).
+        let spaced = |s: &str| s.chars().any(char::is_whitespace);
+        if template.is_some() && (spaced(self.name()) || spaced(&lxcpath.to_string_lossy())) {
+            return Err(self.error_in(
+                lxc_core::ErrorKind::InvalidArgument,
+                "create",
+                format!(
+                    "a template cannot take a container name or lxcpath with white space ({:?} in {}):                      it would split the path and write outside the lxcpath",
+                    self.name(),
+                    lxcpath.display()
+                ),
+            ));
+        }
+        let dir = Some(lxcpath.join(self.name()));
         Ok(dir.filter(|d| d.symlink_metadata().is_err()))
     }
 

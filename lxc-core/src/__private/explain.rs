@@ -23,14 +23,18 @@ pub(super) struct Facts {
     logged: Option<String>,
     /// The child of an `in_child` member was killed at this deadline.
     killed: Option<std::time::Duration>,
+    /// A member that writes into the lxcpath met a full or read-only filesystem.
+    storage: Option<(ErrorKind, String)>,
 }
 
 type Explainer = fn(&Facts, &Member) -> Option<ErrorKind>;
 
 /// The explainers, in order: the first that names a kind decides the error's kind.
-const KIND_FROM: [Explainer; 6] = [
+const KIND_FROM: [Explainer; 7] = [
     // A container in the wrong state is the cause, whatever errno liblxc made of it.
     |f, _| f.state.as_ref().map(|(k, _)| *k),
+    // A full or read-only filesystem under the lxcpath, whatever liblxc made of it.
+    |f, _| f.storage.as_ref().map(|(k, _)| *k),
     // liblxc did not return before the row's deadline: its child was killed.
     |f, _| f.killed.map(|_| ErrorKind::Timeout),
     // Members that fail without a word: what errno they leave is stale, the table knows better.
@@ -59,10 +63,12 @@ impl Call<'_> {
     #[cold]
     #[inline(never)]
     pub fn fail(&self, f: Failure) -> Error {
+        let logged = self.logged();
         let facts = Facts {
             errno: f.errno.filter(|e| *e > 0),
             state: super::contract::diagnose(self),
-            logged: self.logged(),
+            storage: self.storage(logged.as_deref()),
+            logged,
             killed: self.killed.get().then(|| self.killed_after.get()).flatten(),
         };
         let m = self.member;
@@ -79,6 +85,52 @@ impl Call<'_> {
             e = e.with_errno(errno);
         }
         e
+    }
+
+    /// For a member that writes into the lxcpath: a full or read-only filesystem there, from what
+    /// liblxc (or a template) said, else from the filesystem itself.
+    fn storage(&self, logged: Option<&str>) -> Option<(ErrorKind, String)> {
+        if !self.member.writes {
+            return None;
+        }
+        let h = self.handle?;
+        // SAFETY: the live container of this call; the string is the container's, copied at once.
+        let path = unsafe { crate::ffi::lxcrs_v1_get_config_path(h.as_ptr()) };
+        if path.is_null() {
+            return None;
+        }
+        // SAFETY: non-null NUL-terminated string owned by the container.
+        let path = unsafe { std::ffi::CStr::from_ptr(path) };
+        let shown = path.to_string_lossy();
+        let said = |e| logged.is_some_and(|l| l.contains(&strerror(e)));
+        let full = (
+            ErrorKind::StorageFull,
+            format!("the filesystem of {shown} is full"),
+        );
+        let ro = (
+            ErrorKind::ReadOnly,
+            format!("the lxcpath {shown} is on a read-only filesystem"),
+        );
+        if said(libc::ENOSPC) || said(libc::EDQUOT) {
+            return Some(full);
+        }
+        if said(libc::EROFS) {
+            return Some(ro);
+        }
+        let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+        // SAFETY: a NUL-terminated path and a valid out-pointer.
+        if unsafe { libc::statvfs(path.as_ptr(), st.as_mut_ptr()) } != 0 {
+            return None;
+        }
+        // SAFETY: statvfs succeeded and filled it.
+        let st = unsafe { st.assume_init() };
+        if st.f_flag & libc::ST_RDONLY != 0 {
+            Some(ro)
+        } else if st.f_bavail == 0 || st.f_favail == 0 {
+            Some(full)
+        } else {
+            None
+        }
     }
 
     /// What liblxc logged during this call.
@@ -107,6 +159,12 @@ fn reason(f: &Facts, m: &Member, kind: ErrorKind) -> Cow<'static, str> {
     }
     if let (None, None, Some(s)) = (&f.state, &f.logged, m.silent) {
         return Cow::Borrowed(s.reason);
+    }
+    if let (None, Some((_, why))) = (&f.state, &f.storage) {
+        return Cow::Owned(match &f.logged {
+            Some(logged) => format!("{why} ({logged})"),
+            None => why.clone(),
+        });
     }
     let base: Cow<'static, str> = match (&f.state, &f.logged, f.errno) {
         (Some((_, why)), Some(logged), _) => Cow::Owned(format!("{why} ({logged})")),
