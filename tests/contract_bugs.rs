@@ -1,4 +1,4 @@
-//! The contract gaps issue 10 reported, each pinned by a test that failed on the code before it:
+//! The contract gaps issue 10 (and one of issue 11) reported, each pinned by a test that failed on the code before it:
 //! a timeout reported before it passed, a listing out of the order its docs give, members that
 //! returned `Ok` without their effect. (A value that changes while it is read is a unit test of
 //! lxc-core's buffer protocol.)
@@ -81,4 +81,20 @@ fn stop_of_a_container_that_does_not_run_is_not_running() {
     assert_eq!(e.kind(), ErrorKind::NotRunning, "{e}");
     let e = stopped.unfreeze().expect_err("nothing to thaw");
     assert_eq!(e.kind(), ErrorKind::NotRunning, "{e}");
+}
+
+/// A handle whose container another handle destroyed creates it again, as a fresh handle does
+/// (issue 11: it failed with "rootfs does not exist").
+#[test]
+fn a_handle_recreates_a_container_another_handle_destroyed() {
+    let _watchdog = common::watchdog(Duration::from_secs(180));
+    let lx = lxcpath!();
+    let a = lx.busybox("phoenix");
+    let b = lx.container("phoenix");
+    b.destroy().expect("destroy through the other handle");
+    assert!(!a.is_defined());
+    a.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])
+        .expect("create again through the first handle");
+    assert!(a.is_defined());
+    assert!(lx.path().join("phoenix/rootfs").is_dir());
 }

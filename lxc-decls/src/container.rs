@@ -321,8 +321,26 @@ impl Container {
                 ),
             ));
         }
-        let dir = Some(lxcpath.join(self.name()));
+        let dir = lxcpath.join(self.name());
+        self.forget_destroyed_config(&dir);
+        let dir = Some(dir);
         Ok(dir.filter(|d| d.symlink_metadata().is_err()))
+    }
+
+    /// An object whose container another handle destroyed still holds its configuration, whose
+    /// rootfs is gone: liblxc's create would refuse it ("rootfs does not exist"). That stale
+    /// configuration is dropped; one the caller built on an undefined container is kept.
+    fn forget_destroyed_config(&self, dir: &std::path::Path) {
+        if self.is_defined() {
+            return;
+        }
+        let Ok(rootfs) = self.config_item("lxc.rootfs.path") else {
+            return;
+        };
+        let path = std::path::Path::new(rootfs.strip_prefix("dir:").unwrap_or(&rootfs));
+        if !rootfs.is_empty() && path.starts_with(dir) && !path.exists() {
+            self.clear_config();
+        }
     }
 
     /// liblxc's create ran in a child (see its row in the API table); in the caller's process it
