@@ -138,3 +138,43 @@ fn a_name_with_white_space_is_refused_before_the_template_runs() {
         "files appeared in the working directory"
     );
 }
+
+/// `save_config` on a full filesystem: liblxc reported success with the file cut at 4,096 bytes;
+/// now the error says so and the old file is intact, and a later save writes it whole.
+#[test]
+fn save_config_on_a_full_filesystem_keeps_the_old_file() {
+    let _watchdog = common::watchdog(Duration::from_secs(180));
+    let lx = lxcpath!();
+    let dir = lx.path().join("small");
+    std::fs::create_dir(&dir).unwrap();
+    let _m = Mounted::tmpfs(&dir, "1m");
+    let c = Container::new_in("cfg", &dir).expect("open");
+    c.create_with(None, None, None, CreateFlags::QUIET, &[])
+        .expect("a container with a configuration only");
+    let file = dir.join("cfg/config");
+    let old = std::fs::read(&file).unwrap();
+    for i in 0..400 {
+        c.set_config_item(
+            "lxc.environment",
+            &format!("VARIABLE_{i:04}=some value that takes room"),
+        )
+        .expect("set");
+    }
+    // Fill the filesystem but for a few blocks.
+    let filler = dir.join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 1024 * 1024]);
+    let e = c.save_config(None).expect_err("no room for the new file");
+    assert_eq!(e.kind(), ErrorKind::StorageFull, "{e}");
+    assert!(e.to_string().contains(&*file.to_string_lossy()), "{e}");
+    assert_eq!(std::fs::read(&file).unwrap(), old, "the old file changed");
+    let names: Vec<String> = entries(&dir.join("cfg"));
+    assert_eq!(names, ["config"], "a temporary file was left: {names:?}");
+    std::fs::remove_file(&filler).unwrap();
+    c.save_config(None).expect("save with room");
+    let new = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        new.contains("VARIABLE_0399="),
+        "the saved file is not whole"
+    );
+    assert!(new.ends_with('\n'));
+}

@@ -93,6 +93,9 @@ pub enum Class {
     BufLen,
     /// `const void *` that is a string or NULL (`mount`'s filesystem data).
     OptData,
+    /// `const char *alt_file` of `save_config` (NULL: the container's own file): liblxc gets an
+    /// in-memory file, and the runtime writes the target itself ([`Effect::WrittenAtomically`]).
+    SaveTarget,
     /// `struct lxc_mount *`: the trampoline passes one of its own, `{ .version = LXC_MOUNT_API_V1 }`.
     MountV1,
     /// `char ***names` of a listing, given by the runtime.
@@ -279,6 +282,12 @@ pub enum Effect {
     Defined,
     /// The container is no longer defined.
     Undefined,
+    /// liblxc wrote a file (a [`Class::SaveTarget`] argument) into memory, where it cannot be cut
+    /// short; the runtime then writes it to the target atomically (a temporary file in the same
+    /// directory, synced, renamed over it), so after a failure the old file is intact and after a
+    /// success the new one is complete. liblxc itself does not check its writes (a full
+    /// filesystem left a configuration cut at 4,096 bytes, and success).
+    WrittenAtomically,
 }
 
 /// What a member does with pidfds of the container's init it receives from the monitor.

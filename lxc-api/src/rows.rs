@@ -121,7 +121,8 @@ pub const MEMBERS: &[Member] = &[
         .effect(Effect::Undefined)
         .blocks(Long("removes the container's storage"))
         .fails(RETURNS_FALSE),
-    method("save_config", "bool", &[a("const char *", "alt_file", OptStr)], Err::False, Proto::Unit, "0.9.0")
+    method("save_config", "bool", &[a("const char *", "alt_file", SaveTarget)], Err::False, Proto::Unit, "0.9.0")
+        .effect(Effect::WrittenAtomically)
         .writes()
         .config(Config::Loaded(ErrorKind::Failed, "this object holds no configuration (clear_config was called); call load_config first, or liblxc would write its defaults"))
         .fails(RETURNS_FALSE),

@@ -87,6 +87,7 @@ fn contract_doc(c: &Checked) -> Vec<String> {
         Effect::Stopped => say("After liblxc reports success, the container is checked to have stopped; if not, the call fails.".into()),
         Effect::Defined => say("After liblxc reports success, the container is checked to be defined; if not, the call fails.".into()),
         Effect::Undefined => say("After liblxc reports success, the container is checked to be gone; if not, the call fails.".into()),
+        Effect::WrittenAtomically => say("The file is written atomically: liblxc writes it into memory, and lxc-rs writes a temporary file next to the target, syncs it and renames it over the target; after any failure the old file is intact.".into()),
     }
     match m.blocks {
         Blocks::No => {}

@@ -65,6 +65,8 @@ pub struct Call<'a> {
     pub(super) child_log: std::cell::OnceCell<std::fs::File>,
     /// The timeout argument, for members that block up to it.
     pub(super) timeout: std::cell::Cell<Option<Duration>>,
+    /// For `Effect::WrittenAtomically`: the in-memory file liblxc writes, and the target.
+    pub(super) staged: std::cell::RefCell<Option<(std::fs::File, std::path::PathBuf)>>,
     /// A call that receives pidfds of the container's init, in flight (see `pidfds.rs`).
     pub(super) pidfd_ticket: Option<super::pidfds::Ticket>,
     /// Whether the child of an `in_child` member was killed at its deadline, and that deadline.
@@ -110,7 +112,7 @@ pub fn lower<C: Class, T: Lower<C>>(v: T, call: &Call<'_>, arg: &'static str) ->
     if let Some(t) = v.timeout() {
         call.timeout.set(Some(t));
     }
-    match v.lower() {
+    match v.lower_in(call) {
         Ok(h) => Ok(h),
         Err(e) => Err(call.lower_error(arg, e)),
     }
@@ -143,6 +145,7 @@ impl<'a> Call<'a> {
             timeout: std::cell::Cell::new(None),
             killed: std::cell::Cell::new(false),
             pidfd_ticket: None,
+            staged: std::cell::RefCell::new(None),
             killed_after: std::cell::Cell::new(None),
             _guard: guard,
         };
@@ -172,6 +175,7 @@ impl<'a> Call<'a> {
             timeout: std::cell::Cell::new(None),
             killed: std::cell::Cell::new(false),
             pidfd_ticket: None,
+            staged: std::cell::RefCell::new(None),
             killed_after: std::cell::Cell::new(None),
             _guard: guard,
         }
@@ -191,6 +195,7 @@ impl<'a> Call<'a> {
             timeout: std::cell::Cell::new(None),
             killed: std::cell::Cell::new(false),
             pidfd_ticket: None,
+            staged: std::cell::RefCell::new(None),
             killed_after: std::cell::Cell::new(None),
             _guard: None,
         }
@@ -220,6 +225,7 @@ impl<'a> Call<'a> {
             timeout: std::cell::Cell::new(None),
             killed: std::cell::Cell::new(false),
             pidfd_ticket: None,
+            staged: std::cell::RefCell::new(None),
             killed_after: std::cell::Cell::new(None),
             _guard: None,
         })
@@ -328,9 +334,7 @@ impl<'a> Call<'a> {
                 return Err(error);
             }
         };
-        if let Some(h) = self.handle {
-            super::contract::after(h, self.member)?;
-        }
+        super::contract::after(self)?;
         // SAFETY: raw is what the member returned and the policy accepted (the caller's contract).
         unsafe { T::lift(raw, self) }
     }

@@ -49,6 +49,20 @@ pub trait Lower<C: Class> {
     /// A NUL byte in a string, or a value the class cannot represent.
     fn lower(self) -> std::result::Result<Self::Holder, LowerError>;
 
+    /// Lowers the argument for `call`: a class that needs the call (its container) overrides it.
+    ///
+    /// # Errors
+    ///
+    /// As [`Lower::lower`].
+    #[inline(always)]
+    fn lower_in(self, call: &super::Call<'_>) -> std::result::Result<Self::Holder, LowerError>
+    where
+        Self: Sized,
+    {
+        let _ = call;
+        self.lower()
+    }
+
     /// The time the caller gave, when this argument is a timeout: the runtime keeps a member
     /// that polls (see `Blocks::Polls` in the API table) asking until it has passed.
     #[inline(always)]
@@ -112,6 +126,8 @@ classes! {
     BdevSpecsArg => *mut crate::ffi::BdevSpecsC;
     /// `const void *` that is a string or NULL.
     OptData => *const std::ffi::c_void;
+    /// `save_config`'s file: an in-memory file liblxc writes, committed by the runtime.
+    SaveTarget => *const c_char;
 }
 
 /// A string argument, stack-allocated when short.
@@ -343,6 +359,51 @@ impl<T: AsRef<OsStr> + ?Sized> Lower<OptData> for Option<&T> {
     #[inline]
     fn lower(self) -> std::result::Result<OptCStrArg, LowerError> {
         self.map(|s| small(s.as_ref())).transpose().map(OptCStrArg)
+    }
+}
+
+/// The in-memory file liblxc writes for a [`SaveTarget`]: its `/proc/self/fd` path.
+pub struct SaveTargetArg(std::ffi::CString);
+
+// SAFETY: the pointer comes from storage owned by the holder, NUL-terminated.
+unsafe impl AsC<SaveTarget> for SaveTargetArg {
+    #[inline]
+    fn as_c(&self) -> *const c_char {
+        self.0.as_ptr()
+    }
+}
+
+impl<T: AsRef<OsStr> + ?Sized> Lower<SaveTarget> for Option<&T> {
+    type Holder = SaveTargetArg;
+    fn lower(self) -> std::result::Result<SaveTargetArg, LowerError> {
+        Err(LowerError::Invalid(
+            "a save target is lowered for its call".into(),
+        ))
+    }
+
+    fn lower_in(self, call: &super::Call<'_>) -> std::result::Result<SaveTargetArg, LowerError> {
+        let target = match self {
+            Some(p) => {
+                small(p.as_ref())?;
+                std::path::PathBuf::from(p.as_ref())
+            }
+            None => call.config_file().ok_or_else(|| {
+                LowerError::Invalid("the container has no configuration file name".into())
+            })?,
+        };
+        if target.as_os_str().is_empty() {
+            return Err(LowerError::Invalid("the file name is empty".into()));
+        }
+        if target.is_dir() {
+            return Err(LowerError::Invalid(format!(
+                "{} is a directory, not a configuration file",
+                target.display()
+            )));
+        }
+        let path = call
+            .stage_write(target)
+            .map_err(|e| LowerError::Invalid(format!("cannot make an in-memory file: {e}")))?;
+        Ok(SaveTargetArg(path))
     }
 }
 

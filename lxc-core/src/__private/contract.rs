@@ -102,18 +102,25 @@ fn before_slow(h: &Handle, m: &'static Member) -> Result<()> {
 ///
 /// `Failed` naming the effect that is missing.
 #[inline]
-pub(super) fn after(h: &Handle, m: &'static Member) -> Result<()> {
-    if m.effect == Effect::Trusted {
+pub(super) fn after(call: &Call<'_>) -> Result<()> {
+    if call.member.effect == Effect::Trusted {
         return Ok(());
     }
-    after_slow(h, m)
+    after_slow(call)
 }
 
 #[cold]
-fn after_slow(h: &Handle, m: &'static Member) -> Result<()> {
+fn after_slow(call: &Call<'_>) -> Result<()> {
+    let m = call.member;
+    if m.effect == Effect::WrittenAtomically {
+        return commit(call);
+    }
+    let Some(h) = call.handle else {
+        return Ok(());
+    };
     let cond = condition(h);
     let missing = match m.effect {
-        Effect::Trusted => return Ok(()),
+        Effect::Trusted | Effect::WrittenAtomically => return Ok(()),
         Effect::Stopped if cond == Condition::Running => "the container still runs",
         Effect::Defined if cond == Condition::Undefined => "the container is not defined",
         Effect::Undefined if cond != Condition::Undefined => "the container is still defined",
@@ -126,6 +133,66 @@ fn after_slow(h: &Handle, m: &'static Member) -> Result<()> {
     )
     .with_container(h.name()))
 }
+
+/// Writes what liblxc wrote into memory to its target, atomically: a temporary file in the
+/// target's directory, synced, renamed over the target, and the directory synced.
+fn commit(call: &Call<'_>) -> Result<()> {
+    use std::io::{Read, Seek, Write};
+    let Some((mut staged, target)) = call.staged.borrow_mut().take() else {
+        return Ok(());
+    };
+    let fail = |e: std::io::Error, what: &str| {
+        let kind = e
+            .raw_os_error()
+            .map_or(ErrorKind::Failed, ErrorKind::from_errno);
+        call.error(
+            kind,
+            format!(
+                "cannot {what} {}: {e}; the old file is intact",
+                target.display()
+            )
+            .into(),
+        )
+    };
+    let mut bytes = Vec::new();
+    staged
+        .rewind()
+        .and_then(|()| staged.read_to_end(&mut bytes))
+        .map_err(|e| fail(e, "read back what liblxc wrote for"))?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let name = target.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(
+        ".{}.lxc-rs-{}-{}",
+        name.as_deref().unwrap_or("config"),
+        std::process::id(),
+        TEMP.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        if let Ok(m) = std::fs::metadata(&target) {
+            f.set_permissions(m.permissions())?;
+        }
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)?;
+        // The rename is durable once the directory is synced; it is in place either way.
+        let _ = std::fs::File::open(&dir).and_then(|d| d.sync_all());
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e, "write"));
+    }
+    Ok(())
+}
+
+static TEMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The container's condition, when it does not meet the row's needs: the first explainer of a
 /// failure.
@@ -176,6 +243,44 @@ impl Call<'_> {
     pub fn is_running(&self) -> bool {
         self.handle
             .is_some_and(|h| condition(h) == Condition::Running)
+    }
+
+    /// The container's configuration file.
+    pub fn config_file(&self) -> Option<std::path::PathBuf> {
+        let h = self.handle?;
+        // SAFETY: the live container of this call; the result is malloc'd, copied, then freed.
+        let p = unsafe { ffi::lxcrs_v1_config_file_name(h.as_ptr()) };
+        if p.is_null() {
+            return None;
+        }
+        // SAFETY: non-null NUL-terminated string liblxc malloc'd for the caller.
+        let path = unsafe { CStr::from_ptr(p) }.to_bytes().to_vec();
+        // SAFETY: freed once, here, with the allocator liblxc used.
+        unsafe { libc::free(p.cast()) };
+        Some(std::path::PathBuf::from(std::ffi::OsString::from(
+            <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&path),
+        )))
+    }
+
+    /// Makes the in-memory file liblxc writes `target` into (see `Effect::WrittenAtomically`);
+    /// returns its path for liblxc.
+    ///
+    /// # Errors
+    ///
+    /// When no in-memory file can be made.
+    pub fn stage_write(&self, target: std::path::PathBuf) -> std::io::Result<std::ffi::CString> {
+        use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+        // SAFETY: a static name; a negative result is handled.
+        let fd = unsafe { libc::memfd_create(c"lxc-rs-save".as_ptr(), libc::MFD_CLOEXEC) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: fd is a new descriptor this call owns.
+        let file = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(fd) });
+        let path = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        *self.staged.borrow_mut() = Some((file, target));
+        Ok(path)
     }
 
     /// The pid of the container's init, as the caller sees it, when it runs.
