@@ -988,35 +988,8 @@ fn veth(x: &Ctx<'_>, end: char) -> Result<String, String> {
 fn shmounts(x: &Ctx<'_>) -> Result<(), String> {
     let host = x.lxcpath.join("shm");
     if !host.exists() {
-        std::fs::create_dir_all(&host).map_err(|e| e.to_string())?;
-        let p = CString::new(host.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string())?;
-        // SAFETY: valid C strings; the results are checked.
-        let r = unsafe {
-            libc::mount(
-                c"tmpfs".as_ptr(),
-                p.as_ptr(),
-                c"tmpfs".as_ptr(),
-                0,
-                c"size=1m,mode=0711".as_ptr().cast(),
-            )
-        };
-        if r != 0 {
-            return Err(format!("mount tmpfs: {}", std::io::Error::last_os_error()));
-        }
+        common::shared_tmpfs(&host)?;
         track(x.idx, HostThing::Mount(host.clone()));
-        // SAFETY: as above.
-        let r = unsafe {
-            libc::mount(
-                std::ptr::null(),
-                p.as_ptr(),
-                std::ptr::null(),
-                libc::MS_SHARED,
-                std::ptr::null(),
-            )
-        };
-        if r != 0 {
-            return Err(format!("make shared: {}", std::io::Error::last_os_error()));
-        }
     }
     set_and_save(
         x.c,
@@ -1027,26 +1000,6 @@ fn shmounts(x: &Ctx<'_>) -> Result<(), String> {
 
 // ---------------------------------------------------------------------------------------------
 // Setting a condition
-
-/// Whether busybox init of `pid` handles its halt and reboot signals yet (see lifecycle.rs): a
-/// signal sent earlier is dropped.
-fn init_handles_signals(pid: i32) -> bool {
-    let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-    if wchan.contains("sigtimedwait") {
-        return true;
-    }
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let mask = |field: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-            .unwrap_or(0)
-    };
-    let handled = mask("SigBlk:") | mask("SigCgt:");
-    let bit = |sig: i32| 1u64 << (sig - 1);
-    handled & bit(libc::SIGUSR1) != 0 && handled & bit(libc::SIGTERM) != 0
-}
 
 fn err(what: &str) -> impl FnOnce(lxc::Error) -> String + '_ {
     move |e| format!("{what}: {e}")
@@ -1088,7 +1041,7 @@ fn to_running(c: &Container) -> Result<(), String> {
     }
     common::wait_booted(c, SECS_10);
     let pid = c.init_pid().map_err(err("init_pid"))?;
-    if !common::eventually(SECS_10, || init_handles_signals(pid)) {
+    if !common::eventually(SECS_10, || common::init_handles_signals(pid)) {
         return Err(format!("busybox init {pid} never got ready for signals"));
     }
     Ok(())

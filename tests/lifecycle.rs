@@ -100,33 +100,12 @@ fn ns(pid: &str, kind: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("readlink /proc/{pid}/ns/{kind}: {e}"))
 }
 
-/// Whether the busybox init of `pid` handles the halt and reboot signals yet (it blocks them and
-/// waits with `sigtimedwait`). A signal sent before that is dropped: a namespace's init ignores
-/// signals it neither handles nor blocks.
-fn init_handles_signals(pid: i32) -> bool {
-    let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-    if wchan.contains("sigtimedwait") {
-        return true;
-    }
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let mask = |field: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))
-            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-            .unwrap_or(0)
-    };
-    let handled = mask("SigBlk:") | mask("SigCgt:");
-    let bit = |sig: i32| 1u64 << (sig - 1);
-    handled & bit(libc::SIGUSR1) != 0 && handled & bit(libc::SIGTERM) != 0
-}
-
 /// A running busybox container whose init is ready for `lxc.signal.halt` / `lxc.signal.reboot`.
 fn running_ready(lx: &common::Lxcpath, name: &str) -> Container {
     let c = lx.running(name);
     let pid = c.init_pid().expect("init_pid");
     assert!(
-        eventually(SECS_10, || init_handles_signals(pid)),
+        eventually(SECS_10, || common::init_handles_signals(pid)),
         "busybox init {pid} never got ready for signals"
     );
     c

@@ -159,35 +159,6 @@ impl Drop for Unmount {
     }
 }
 
-/// Makes `dir` a shared mount point (a small tmpfs), as `shmounts` needs on a host whose `/` is
-/// not shared (systemd makes it shared; this machine's is private).
-fn shared_mount_point(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    let p = CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: valid C strings; the result is checked.
-    let r = unsafe {
-        libc::mount(
-            c"tmpfs".as_ptr(),
-            p.as_ptr(),
-            c"tmpfs".as_ptr(),
-            0,
-            c"size=1m,mode=0711".as_ptr().cast(),
-        )
-    };
-    assert_eq!(r, 0, "mount tmpfs: {}", std::io::Error::last_os_error());
-    // SAFETY: as above.
-    let r = unsafe {
-        libc::mount(
-            std::ptr::null(),
-            p.as_ptr(),
-            std::ptr::null(),
-            libc::MS_SHARED,
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(r, 0, "make shared: {}", std::io::Error::last_os_error());
-}
-
 fn mounted(c: &Container, target: &str) -> Option<String> {
     let (code, mounts) = sh(c, "cat /proc/mounts");
     assert_eq!(code, 0);
@@ -202,7 +173,7 @@ fn mount_and_umount_inject_into_a_running_container() {
     let lx = lxcpath!();
     let host = lx.path().join("shmounts");
     let _unmount = Unmount(host.clone());
-    shared_mount_point(&host);
+    common::shared_tmpfs(&host).expect("a shared mount point for shmounts");
     let c = lx.busybox("mnt");
     c.set_config_item(
         "lxc.mount.auto",

@@ -413,3 +413,66 @@ pub fn wait_booted(c: &Container, timeout: Duration) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// Whether the busybox init of `pid` handles the halt and reboot signals yet (it blocks them and
+/// waits with `sigtimedwait`). A signal sent before that is dropped: a namespace's init ignores
+/// signals it neither handles nor blocks.
+pub fn init_handles_signals(pid: i32) -> bool {
+    let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
+    if wchan.contains("sigtimedwait") {
+        return true;
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let mask = |field: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))
+            .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or(0)
+    };
+    let handled = mask("SigBlk:") | mask("SigCgt:");
+    let bit = |sig: i32| 1u64 << (sig - 1);
+    handled & bit(libc::SIGUSR1) != 0 && handled & bit(libc::SIGTERM) != 0
+}
+
+/// Makes `dir` a shared mount point (a small tmpfs), as `shmounts` needs on a host whose `/` is
+/// not shared (systemd makes it shared; this machine's is private). The caller unmounts it.
+///
+/// # Errors
+///
+/// What failed, in words; nothing is left mounted then.
+pub fn shared_tmpfs(dir: &Path) -> Result<(), String> {
+    use std::ffi::CString;
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let p = CString::new(dir.as_os_str().as_encoded_bytes()).map_err(|e| e.to_string())?;
+    // SAFETY: valid C strings; the result is checked.
+    let r = unsafe {
+        libc::mount(
+            c"tmpfs".as_ptr(),
+            p.as_ptr(),
+            c"tmpfs".as_ptr(),
+            0,
+            c"size=1m,mode=0711".as_ptr().cast(),
+        )
+    };
+    if r != 0 {
+        return Err(format!("mount tmpfs: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: as above.
+    let r = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            p.as_ptr(),
+            std::ptr::null(),
+            libc::MS_SHARED,
+            std::ptr::null(),
+        )
+    };
+    if r != 0 {
+        let e = std::io::Error::last_os_error();
+        // SAFETY: the mount made just above.
+        unsafe { libc::umount2(p.as_ptr(), libc::MNT_DETACH) };
+        return Err(format!("make shared: {e}"));
+    }
+    Ok(())
+}
