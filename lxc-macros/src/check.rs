@@ -11,45 +11,6 @@ use syn::{FnArg, Pat, ReturnType, Type};
 use crate::parse::{Attr, Decl, KindName, API_EXT, ERR, RET, SINCE};
 use lxc_api::{self as table, Class, Err, Kind, Member, Proto};
 
-/// How the runtime lifts the value: the table's protocol, as the expansion names it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Ret {
-    Unit,
-    Bool,
-    Int,
-    Pid,
-    OwnedFd,
-    BorrowedFd,
-    StaticStr,
-    String,
-    BufString,
-    StrVec,
-    Container,
-    Listing,
-    /// The declaration has a body.
-    Body,
-}
-
-impl Ret {
-    fn of(p: Proto) -> Ret {
-        match p {
-            Proto::Unit => Ret::Unit,
-            Proto::Bool => Ret::Bool,
-            Proto::Int => Ret::Int,
-            Proto::Pid => Ret::Pid,
-            Proto::OwnedFd => Ret::OwnedFd,
-            Proto::BorrowedFd => Ret::BorrowedFd,
-            Proto::StaticStr => Ret::StaticStr,
-            Proto::MallocStr => Ret::String,
-            Proto::BufString => Ret::BufString,
-            Proto::StrVec => Ret::StrVec,
-            Proto::Container => Ret::Container,
-            Proto::Listing => Ret::Listing,
-            Proto::Body => Ret::Body,
-        }
-    }
-}
-
 /// The failure conventions, by the name a declaration may repeat.
 pub const ERR_KINDS: &[(&str, Err)] = &[
     ("Never", Err::Never),
@@ -91,7 +52,6 @@ pub struct Param {
 /// A declaration that passed every check.
 pub struct Checked {
     pub member: &'static Member,
-    pub ret: Ret,
     pub err: Err,
     pub params: Vec<Param>,
     /// The `T` of `Result<T>`, or the whole return type when the member cannot fail.
@@ -180,7 +140,6 @@ pub fn check(attr: Attr, item: &Decl, errors: &mut crate::Errors) -> Option<Chec
     }
     Some(Checked {
         member,
-        ret: Ret::of(member.proto),
         err: err?,
         params,
         out,

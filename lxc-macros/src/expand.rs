@@ -14,9 +14,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::check::{Checked, Ret};
+use crate::check::Checked;
 use crate::parse::Decl;
-use lxc_api::{Blocks, Class, Config, Effect, Kind, Needs};
+use lxc_api::{Blocks, Class, Config, Effect, Kind, Needs, Proto};
 
 /// The runtime, as every expansion reaches it. `lxc-decls`, which the facade depends on, names
 /// `lxc-core` `lxc` (`extern crate lxc_core as lxc`), where the same module lives.
@@ -37,14 +37,15 @@ fn class_ident(c: Class) -> syn::Ident {
     format_ident!("{}", name)
 }
 
-fn kind_ident(r: Ret) -> syn::Ident {
+/// The runtime's marker (`lxc_core::__private::ret`) for the row's protocol.
+fn kind_ident(p: Proto) -> syn::Ident {
     format_ident!(
         "{}",
-        match r {
-            Ret::OwnedFd => "OwnedFdKind",
-            Ret::BorrowedFd => "BorrowedFdKind",
-            Ret::String => "MallocString",
-            Ret::Container => "ContainerKind",
+        match p {
+            Proto::OwnedFd => "OwnedFdKind",
+            Proto::BorrowedFd => "BorrowedFdKind",
+            Proto::MallocStr => "MallocString",
+            Proto::Container => "ContainerKind",
             other => return format_ident!("{other:?}"),
         }
     )
@@ -283,15 +284,15 @@ fn call(c: &Checked, explain: Option<TokenStream>) -> TokenStream {
     let tramp = format_ident!("lxcrs_v1_{}", m.name);
     let ffi = quote!(#rt::ffi::#tramp(#(#c_args),*));
     let policy = format_ident!("{}", crate::check::err_name(c.err));
-    let kind = kind_ident(c.ret);
+    let kind = kind_ident(m.proto);
     let out = &c.out;
     let rt = rt_at(out.span());
-    let run = if c.ret == Ret::Listing {
+    let run = if m.proto == Proto::Listing {
         let elem = vec_elem(out);
         quote_spanned! {out.span()=>
             unsafe { __call.list::<#elem>(|__names, __cret| #ffi) } #explain
         }
-    } else if c.ret == Ret::BufString {
+    } else if m.proto == Proto::BufString {
         quote_spanned! {out.span()=>
             unsafe { __call.buf::<#rt::err::#policy, #out>(|__buf, __len| #ffi) } #explain
         }

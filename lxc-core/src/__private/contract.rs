@@ -32,6 +32,20 @@ fn condition(h: &Handle) -> Condition {
     }
 }
 
+/// The error of a member that needs the object's configuration when it holds none: a container
+/// that is not defined (its object has none until an item is set), or one whose configuration
+/// `clear_config` dropped.
+fn no_config(defined: bool) -> (ErrorKind, &'static str) {
+    if defined {
+        (
+            ErrorKind::Failed,
+            "this object holds no configuration (clear_config was called); call load_config first",
+        )
+    } else {
+        (ErrorKind::NotFound, "the container is not defined")
+    }
+}
+
 /// Whether the running container's processes are frozen (its monitor says `FROZEN`).
 fn frozen(h: &Handle) -> bool {
     // SAFETY: the live container of this handle, under its clone lock; the state string is
@@ -80,13 +94,10 @@ fn before_slow(h: &Handle, m: &'static Member) -> Result<()> {
     match m.config {
         // liblxc fails harmlessly without one: explained after the failure (see `diagnose`).
         Config::Any | Config::Makes | Config::Held => Ok(()),
-        Config::Required if cond == Condition::Undefined => {
-            refuse(ErrorKind::NotFound, "the container is not defined")
+        Config::Required if cond == Condition::Undefined || !has_config() => {
+            let (kind, reason) = no_config(cond != Condition::Undefined);
+            refuse(kind, reason)
         }
-        Config::Required if !has_config() => refuse(
-            ErrorKind::Failed,
-            "this object holds no configuration (clear_config was called); call load_config first",
-        ),
         Config::Required => Ok(()),
         // A container that is not defined has no configuration until it is set up: normal.
         Config::Loaded(kind, reason) if cond != Condition::Undefined && !has_config() => {
@@ -199,17 +210,8 @@ static TEMP: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0)
 pub(super) fn diagnose(call: &Call<'_>) -> Option<(ErrorKind, Cow<'static, str>)> {
     let h = call.handle?;
     if call.member.config == Config::Held && !call.has_config() {
-        return Some(if call.is_defined() {
-            (
-                ErrorKind::Failed,
-                Cow::Borrowed("this object holds no configuration (clear_config was called); call load_config first"),
-            )
-        } else {
-            (
-                ErrorKind::NotFound,
-                Cow::Borrowed("the container is not defined, and this object holds no configuration (set an item first)"),
-            )
-        });
+        let (kind, reason) = no_config(call.is_defined());
+        return Some((kind, Cow::Borrowed(reason)));
     }
     let needs = call.member.needs;
     if needs == Needs::Nothing {
@@ -313,12 +315,7 @@ impl Call<'_> {
     pub fn require_config(&self) -> Result<()> {
         match self.handle {
             Some(h) if !self.has_config() => {
-                let defined = self.is_defined();
-                let (kind, why) = if defined {
-                    (ErrorKind::Failed, "this object holds no configuration (clear_config was called); call load_config first")
-                } else {
-                    (ErrorKind::NotFound, "the container is not defined")
-                };
+                let (kind, why) = no_config(self.is_defined());
                 Err(Error::new(kind, self.member.name, why).with_container(h.name()))
             }
             _ => Ok(()),
