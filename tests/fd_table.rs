@@ -140,6 +140,31 @@ fn init_pidfds_survive_concurrent_program_runs() {
     c.stop().expect("stop");
 }
 
+/// Program runs in a container that is not running fail, and leave nothing open: liblxc 5.0.2's
+/// attach left a descriptor of /proc/<caller> per call (found by the soak).
+fn failed_program_runs_leave_no_descriptor_behind() {
+    let _watchdog = common::watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let c = lx.busybox("stopped");
+    let _ = c.command("true").status();
+    let before = fd_count();
+    for _ in 0..50 {
+        assert!(c.command("true").status().is_err());
+        assert!(c.command("true").output().is_err());
+        assert!(c.command("true").spawn().is_err());
+        assert!(c.command("true").run_wait().is_err());
+        // SAFETY: the closure only returns a number.
+        assert!(unsafe { c.attach_fn(|| 0) }.status().is_err());
+    }
+    let after = fd_count();
+    assert_eq!(
+        after,
+        before,
+        "the descriptor table grew by {} over 250 failed program runs",
+        after as isize - before as isize
+    );
+}
+
 fn main() {
     if let Some(dir) = std::env::var_os("LXC_RS_FD_CHILD") {
         child(std::path::Path::new(&dir));
@@ -149,4 +174,6 @@ fn main() {
     eprintln!("fd_table: program runs leave no descriptor behind: ok");
     init_pidfds_survive_concurrent_program_runs();
     eprintln!("fd_table: init pidfds survive concurrent program runs: ok");
+    failed_program_runs_leave_no_descriptor_behind();
+    eprintln!("fd_table: failed program runs leave no descriptor behind: ok");
 }

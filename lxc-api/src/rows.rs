@@ -201,13 +201,15 @@ pub const MEMBERS: &[Member] = &[
         .needs(Running)
         .blocks(Long("until the escape key is typed"))
         .fails("returns -1 on failure"),
+    // Running is checked first: liblxc 5.0.2's attach of a container that is not running leaves
+    // a descriptor of /proc/<caller> open in the caller, one per call.
     method("attach", "int", &[a("lxc_attach_exec_t", "exec_function", Raw), a("void *", "exec_payload", Raw), a("lxc_attach_options_t *", "options", Raw), a("pid_t *", "attached_process", Raw)], Err::Neg, Body, "1.0.0")
-        .needs(Running)
+        .needs_first(Running)
         .not_frozen()
         .pidfd(crate::Pidfd::Leaks)
         .fails("returns -1 or a negative errno"),
     method("attach_run_wait", "int", &[a("lxc_attach_options_t *", "options", Raw), a("const char *", "program", Str), a("const char * const *", "argv", Raw)], Err::Neg, Body, "1.0.0")
-        .needs(Running)
+        .needs_first(Running)
         .not_frozen()
         .pidfd(crate::Pidfd::Leaks)
         .blocks(Long("until the program exits"))
