@@ -61,6 +61,14 @@ impl Lxcpath {
             .prefix("lxc-rs-test-")
             .tempdir()
             .expect("temporary lxcpath");
+        let thread = std::thread::current();
+        in_flight().insert(
+            dir.path().to_owned(),
+            (
+                format!("{test} (thread {})", thread.name().unwrap_or("?")),
+                std::time::Instant::now(),
+            ),
+        );
         Some(Lxcpath { dir })
     }
 
@@ -104,6 +112,7 @@ impl Lxcpath {
 
 impl Drop for Lxcpath {
     fn drop(&mut self) {
+        in_flight().remove(self.path());
         let Ok(entries) = std::fs::read_dir(self.path()) else {
             return;
         };
@@ -231,8 +240,9 @@ pub fn watchdog(limit: Duration) -> Watchdog {
         }
         if !seen.load(std::sync::atomic::Ordering::Relaxed) {
             loud(&format!(
-                "WATCHDOG: test {name} did not finish within {} s; aborting",
-                limit.as_secs()
+                "WATCHDOG: test {name} did not finish within {} s; aborting. {}",
+                limit.as_secs(),
+                running_report()
             ));
             std::process::abort();
         }
@@ -249,6 +259,66 @@ impl Drop for Watchdog {
     }
 }
 
+type InFlight = BTreeMap<PathBuf, (String, std::time::Instant)>;
+
+/// The tests with an lxcpath alive: lxcpath → (test, since).
+static IN_FLIGHT: std::sync::Mutex<InFlight> = std::sync::Mutex::new(BTreeMap::new());
+
+fn in_flight() -> std::sync::MutexGuard<'static, InFlight> {
+    IN_FLIGHT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// What a watchdog prints before it aborts: the tests still running, how long, the containers in
+/// their lxcpaths, and this process's children with their states. Reads only /proc and
+/// directories: liblxc may be what hangs.
+pub fn running_report() -> String {
+    let mut out = String::from("still running:");
+    // try_lock: a hung thread may hold the lock.
+    let tests = match IN_FLIGHT.try_lock() {
+        Ok(g) => g.clone(),
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner().clone(),
+        Err(std::sync::TryLockError::WouldBlock) => {
+            out.push_str(" (the list of tests is locked)");
+            InFlight::new()
+        }
+    };
+    for (dir, (test, since)) in tests {
+        let containers: Vec<String> = std::fs::read_dir(&dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        out.push_str(&format!(
+            "\n  test {test}, for {} s, lxcpath {} with {containers:?}",
+            since.elapsed().as_secs(),
+            dir.display()
+        ));
+    }
+    let me = std::process::id().to_string();
+    for p in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(stat) = std::fs::read_to_string(p.path().join("stat")) else {
+            continue;
+        };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let mut f = rest.split_whitespace();
+        let (state, ppid) = (f.next().unwrap_or("?"), f.next().unwrap_or("?"));
+        if ppid == me {
+            let cmd = std::fs::read(p.path().join("cmdline")).unwrap_or_default();
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            out.push_str(&format!(
+                "\n  child {} {state} {head}) {cmd}",
+                p.file_name().to_string_lossy()
+            ));
+        }
+    }
+    out
+}
+
 /// Every test binary that makes containers has a watchdog: it aborts, loudly, when the binary
 /// still runs `LXC_RS_TEST_BINARY_LIMIT` seconds (default 1500) after its first container test
 /// began, so a hang anywhere fails CI instead of stalling it.
@@ -262,7 +332,8 @@ fn binary_watchdog() {
         std::thread::spawn(move || {
             std::thread::sleep(Duration::from_secs(limit));
             loud(&format!(
-                "WATCHDOG: this test binary still runs after {limit} s: a hang; aborting"
+                "WATCHDOG: this test binary still runs after {limit} s: a hang; aborting. {}",
+                running_report()
             ));
             std::process::abort();
         });
