@@ -165,6 +165,48 @@ fn failed_program_runs_leave_no_descriptor_behind() {
     );
 }
 
+/// Opening, using and dropping handles leaves nothing open, with and without `lxc.log.file` set
+/// on each handle (liblxc opens that file for the handle's log).
+fn handle_cycles_leave_no_descriptor_behind() {
+    let _watchdog = common::watchdog(Duration::from_secs(900));
+    let lx = lxcpath!();
+    let c = lx.running("cycles");
+    let log = lx.path().join("cycles.log");
+    let cycle = |with_log: bool| {
+        let h = Container::new_in("cycles", lx.path()).expect("open");
+        if with_log {
+            h.set_config_item("lxc.log.file", log.to_str().expect("UTF-8 path"))
+                .expect("set lxc.log.file");
+        }
+        assert_eq!(h.state().expect("state"), State::Running);
+        assert!(h.init_pid().expect("init pid") > 0);
+        h.config_item("lxc.uts.name").expect("config item");
+        h.set_config_item("lxc.uts.name", "cycles")
+            .expect("set an item");
+    };
+    cycle(false);
+    cycle(true);
+    let n = 5 * runs();
+    for with_log in [false, true] {
+        let before = fd_count();
+        for _ in 0..n {
+            cycle(with_log);
+        }
+        let after = fd_count();
+        assert_eq!(
+            after,
+            before,
+            "the descriptor table grew by {} over {n} handle cycles (lxc.log.file set: {with_log})",
+            after as isize - before as isize
+        );
+    }
+    assert!(
+        log.exists(),
+        "liblxc did not open lxc.log.file: the test tested nothing"
+    );
+    c.stop().expect("stop");
+}
+
 fn main() {
     if let Some(dir) = std::env::var_os("LXC_RS_FD_CHILD") {
         child(std::path::Path::new(&dir));
@@ -176,4 +218,6 @@ fn main() {
     eprintln!("fd_table: init pidfds survive concurrent program runs: ok");
     failed_program_runs_leave_no_descriptor_behind();
     eprintln!("fd_table: failed program runs leave no descriptor behind: ok");
+    handle_cycles_leave_no_descriptor_behind();
+    eprintln!("fd_table: handle cycles leave no descriptor behind: ok");
 }
