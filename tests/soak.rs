@@ -408,7 +408,11 @@ fn main() {
     let secs = env_secs("LXC_RS_SOAK_SECS").unwrap_or(60);
     let interval = env_secs("LXC_RS_SOAK_INTERVAL").unwrap_or((secs / 3).clamp(1, 60));
     // A hang fails the soak: the limit leaves room for the last operations and the clean-up.
-    let _watchdog = common::watchdog(Duration::from_secs(secs + 900));
+    let limit = secs + 900;
+    let _watchdog = common::watchdog(Duration::from_secs(limit));
+    // The binary's own watchdog (tests/common) must not end a long soak early; no other thread
+    // runs yet.
+    std::env::set_var("LXC_RS_TEST_BINARY_LIMIT", limit.to_string());
     let lx = lxcpath!();
     let base = lx.busybox("base");
     drop(base);

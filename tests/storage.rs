@@ -3,6 +3,7 @@
 //! temporary directory and unmounts it, even when it fails.
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -177,4 +178,123 @@ fn save_config_on_a_full_filesystem_keeps_the_old_file() {
         "the saved file is not whole"
     );
     assert!(new.ends_with('\n'));
+}
+
+/// Fills the filesystem of `dir` but for about `room` bytes; the file goes when dropped.
+struct Filler(PathBuf);
+
+impl Filler {
+    fn leave(dir: &Path, room: u64) -> Filler {
+        let path = dir.join("filler");
+        let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
+        let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string and a buffer statvfs fills on success (checked).
+        assert_eq!(unsafe { libc::statvfs(c.as_ptr(), st.as_mut_ptr()) }, 0);
+        // SAFETY: statvfs returned 0, so it filled the buffer.
+        let st = unsafe { st.assume_init() };
+        let free = st.f_bavail * st.f_frsize;
+        std::fs::write(&path, vec![0u8; free.saturating_sub(room) as usize]).unwrap();
+        Filler(path)
+    }
+}
+
+impl Drop for Filler {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Every path under `dir` (but the filler) with a digest of its contents, to prove a failure
+/// changed nothing.
+fn contents(dir: &Path) -> BTreeMap<PathBuf, u64> {
+    use std::hash::{Hash, Hasher};
+    let mut tree = common::Tree::new();
+    common::walk(dir, &mut tree);
+    tree.into_keys()
+        .filter(|p| !p.ends_with("filler"))
+        .map(|p| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::fs::read(&p).unwrap_or_default().hash(&mut h);
+            (p, h.finish())
+        })
+        .collect()
+}
+
+/// Fails, naming the paths that differ, unless `dir` holds what `before` says.
+fn assert_unchanged(dir: &Path, before: &BTreeMap<PathBuf, u64>, what: &str) {
+    let after = contents(dir);
+    let changed: Vec<&PathBuf> = before
+        .keys()
+        .chain(after.keys())
+        .filter(|p| before.get(*p) != after.get(*p))
+        .collect();
+    assert!(
+        changed.is_empty(),
+        "{what} changed the lxcpath: {changed:?}"
+    );
+}
+
+/// Clone, snapshot (with a comment) and rename on a full filesystem: each fails with
+/// `StorageFull`, and the lxcpath is exactly as before, byte for byte; with room again, each works.
+#[test]
+fn copies_and_renames_on_a_full_filesystem_change_nothing() {
+    let _watchdog = common::watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let dir = lx.path().join("small");
+    std::fs::create_dir(&dir).unwrap();
+    let _m = Mounted::tmpfs(&dir, "16m");
+    let c = Container::new_in("orig", &dir).expect("open");
+    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
+        .expect("create");
+    let comment = lx.path().join("comment");
+    std::fs::write(&comment, "a comment\n").unwrap();
+    for room in [0, 4096, 64 * 1024] {
+        let filler = Filler::leave(&dir, room);
+        let before = contents(&dir);
+        let e = c
+            .clone_as("copy")
+            .map(drop)
+            .expect_err("no room for a copy");
+        assert_eq!(
+            e.kind(),
+            ErrorKind::StorageFull,
+            "clone, {room} bytes free: {e}"
+        );
+        assert_unchanged(&dir, &before, &format!("clone with {room} bytes free"));
+        let e = c
+            .snapshot(Some(&comment))
+            .map(drop)
+            .expect_err("no room for a snapshot");
+        assert_eq!(
+            e.kind(),
+            ErrorKind::StorageFull,
+            "snapshot, {room} bytes free: {e:?}"
+        );
+        assert_unchanged(&dir, &before, &format!("snapshot with {room} bytes free"));
+        match c.rename("moved") {
+            Ok(()) => {
+                // Rename moves, it does not copy: it may fit. Then it is whole.
+                let moved = Container::new_in("moved", &dir).expect("open");
+                assert!(moved.is_defined());
+                assert_eq!(moved.config_item("lxc.uts.name").unwrap(), "moved");
+                moved.rename("orig").expect("rename back");
+            }
+            Err(e) => {
+                assert_eq!(
+                    e.kind(),
+                    ErrorKind::StorageFull,
+                    "rename, {room} bytes free: {e}"
+                );
+                assert_unchanged(&dir, &before, &format!("rename with {room} bytes free"));
+            }
+        }
+        drop(filler);
+    }
+    let copy = c.clone_as("copy").expect("clone with room");
+    assert!(copy.is_defined());
+    c.snapshot(Some(&comment)).expect("snapshot with room");
+    let snaps = c.snapshots().expect("snapshots");
+    assert_eq!(snaps[0].comment().unwrap().as_deref(), Some("a comment\n"));
+    copy.destroy().expect("destroy the copy");
+    c.destroy_with_snapshots().expect("destroy");
 }

@@ -335,12 +335,26 @@ pub(crate) fn child_reason(file: &File, member: &str, started_ns: i64) -> Option
         .filter(|l| !l.is_empty() && !l.starts_with("lxc ") && !l.starts_with("lxc: "))
         .collect();
     let said = (!said.is_empty()).then(|| {
-        let tail = &said[said.len().saturating_sub(3)..];
+        let mut tail = said[said.len().saturating_sub(3)..].to_vec();
+        if let Some(cause) = storage_cause(&said) {
+            if !tail.contains(&cause) {
+                tail.insert(0, cause);
+            }
+        }
         format!("stderr: {}", tail.join(" | "))
     });
     match (logged, said) {
         (Some(l), Some(s)) => Some(format!("{l}; {s}")),
         (l, s) => l.or(s),
+    }
+}
+
+/// The text of an errno value, without Rust's " (os error N)".
+pub(crate) fn strerror(e: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(e).to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
     }
 }
 
@@ -564,11 +578,24 @@ fn messages(
     }
     if out.len() > 4 {
         let last = out[out.len() - 1];
+        let cause = storage_cause(&out[3..out.len() - 1]);
         out.truncate(3);
+        out.extend(cause);
         out.push("…");
         out.push(last);
     }
     Some(out.join("; "))
+}
+
+/// The first line that says a filesystem is full, over quota or read-only. liblxc and the
+/// programs it runs (rsync, a template's cp) say so once, then go on failing in other words: a
+/// shortened reason keeps that line, so it (and the error's kind) names the cause.
+fn storage_cause<'a>(lines: &[&'a str]) -> Option<&'a str> {
+    let storage = [libc::ENOSPC, libc::EDQUOT, libc::EROFS].map(strerror);
+    lines
+        .iter()
+        .copied()
+        .find(|l| storage.iter().any(|s| l.contains(s.as_str())))
 }
 
 #[cfg(test)]
@@ -606,6 +633,34 @@ lxc probe 20261121060810.468 ERROR    lxccontainer - ../src/lxc/lxccontainer.c:w
             )
             .as_deref(),
             Some("Received container state \"ABORTING\" instead of \"RUNNING\"")
+        );
+    }
+
+    /// A long reason is shortened, but keeps the line that says the disk is full.
+    #[test]
+    fn a_shortened_reason_keeps_the_storage_cause() {
+        let line = |msg: &str| format!("lxc c 20261121060810.466 ERROR    x - x.c:f:1 - {msg}\n");
+        let log: String = [
+            "one",
+            "two",
+            "three",
+            "No space left on device - Failed to write",
+            "five",
+            "six",
+            "last",
+        ]
+        .map(line)
+        .concat();
+        assert_eq!(
+            messages(&log, Some("c"), "clone", 0, i64::MAX).as_deref(),
+            Some("one; two; three; No space left on device - Failed to write; …; last")
+        );
+        let log: String = ["one", "two", "three", "four", "five", "last"]
+            .map(line)
+            .concat();
+        assert_eq!(
+            messages(&log, Some("c"), "clone", 0, i64::MAX).as_deref(),
+            Some("one; two; three; …; last")
         );
     }
 

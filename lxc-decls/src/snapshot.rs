@@ -77,8 +77,29 @@ impl Container {
     /// NUL byte (checked first: liblxc would copy the rootfs, then fail and leave the copy),
     /// [`ErrorKind::Running`] when the container runs, and [`ErrorKind::Failed`] with liblxc's
     /// reason otherwise.
-    #[lxc_method(snapshot, pre = Self::readable_comment)]
+    #[lxc_method(snapshot, pre = Self::before_snapshot, explain = Self::undo_snapshot)]
     pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32>;
+
+    /// Checks the comment file, and notes the `snaps` directory if it does not exist yet: liblxc
+    /// makes it, and leaves it behind when the snapshot fails (on a full filesystem, say).
+    fn before_snapshot(&self, comment_file: Option<&Path>) -> Result<Option<PathBuf>> {
+        self.readable_comment(comment_file)?;
+        if !self.is_defined() {
+            return Ok(None);
+        }
+        let snaps = self.config_path()?.join(self.name()).join("snaps");
+        Ok((!snaps.exists()).then_some(snaps))
+    }
+
+    /// A failed snapshot leaves no `snaps` directory it made (liblxc removes the partial
+    /// snapshot itself; `remove_dir` leaves a directory that is not empty alone).
+    #[cold]
+    fn undo_snapshot(&self, e: Error, made: &Option<PathBuf>, _: Option<&Path>) -> Error {
+        if let Some(dir) = made {
+            let _ = std::fs::remove_dir(dir);
+        }
+        e
+    }
 
     /// liblxc copies the whole rootfs before it looks at the comment file: it is checked first.
     fn readable_comment(&self, comment_file: Option<&Path>) -> Result<()> {

@@ -189,14 +189,7 @@ fn reason(f: &Facts, m: &Member, kind: ErrorKind) -> Cow<'static, str> {
     }
 }
 
-/// The text of an errno value, without Rust's " (os error N)".
-pub(super) fn strerror(e: i32) -> String {
-    let s = std::io::Error::from_raw_os_error(e).to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
+pub(super) use crate::logcap::strerror;
 
 /// The kind a logged reason implies: liblxc starts many messages with `strerror(errno) - `, and
 /// the API table knows what some others mean.
