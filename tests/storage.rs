@@ -103,6 +103,8 @@ fn writes_into_a_read_only_lxcpath_are_read_only() {
     assert_eq!(e.kind(), ErrorKind::ReadOnly, "rename: {e}");
     let e = c.clone_as("copy").expect_err("read-only lxcpath");
     assert_eq!(e.kind(), ErrorKind::ReadOnly, "clone: {e}");
+    let e = c.snapshot(None).expect_err("read-only lxcpath");
+    assert_eq!(e.kind(), ErrorKind::ReadOnly, "snapshot: {e}");
     let e = c.destroy().expect_err("read-only lxcpath");
     assert_eq!(e.kind(), ErrorKind::ReadOnly, "destroy: {e}");
     assert!(e.to_string().contains("read-only"), "{e}");
