@@ -98,3 +98,40 @@ fn a_handle_recreates_a_container_another_handle_destroyed() {
     assert!(a.is_defined());
     assert!(lx.path().join("phoenix/rootfs").is_dir());
 }
+
+/// A timeout says what did not happen and how the container is now, never a reason an earlier
+/// call left in liblxc's log (issue 11: `shutdown(5 s)` said `Unsupported config key
+/// "lxc.seccomp"`, from an earlier attach). Before: "it did not happen within the timeout".
+#[test]
+fn a_timeout_says_what_did_not_happen() {
+    let _watchdog = common::watchdog(Duration::from_secs(180));
+    let lx = lxcpath!();
+    let c = lx.busybox("deaf");
+    // An init that ignores the halt and reboot signals: a namespace's init ignores what it does
+    // not handle.
+    c.start_with(false, &["sleep", "1000"]).expect("start");
+    c.wait(State::Running, Duration::from_secs(30))
+        .expect("RUNNING");
+    let earlier = c
+        .set_config_item("lxc.earlier.bogus", "1")
+        .expect_err("an unknown key");
+    assert!(earlier.to_string().contains("lxc.earlier.bogus"));
+    let timeout = Duration::from_secs(1);
+    for (what, r, said) in [
+        ("shutdown", c.shutdown(timeout), "did not stop"),
+        ("reboot2", c.reboot2(timeout), "did not restart"),
+        (
+            "wait",
+            c.wait(State::Frozen, timeout),
+            "did not reach the state",
+        ),
+    ] {
+        let e = r.expect_err(what);
+        let msg = e.to_string();
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{what}: {msg}");
+        assert!(msg.contains(said), "{what}: {msg}");
+        assert!(msg.contains("is running now"), "{what}: {msg}");
+        assert!(!msg.contains("lxc.earlier.bogus"), "{what} borrowed: {msg}");
+    }
+    c.stop().expect("stop");
+}

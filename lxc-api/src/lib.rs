@@ -388,6 +388,9 @@ pub struct Member {
     pub in_child: bool,
     /// Whether and how long it blocks.
     pub blocks: Blocks,
+    /// For a member given a timeout: what did not happen when it runs out, in words (the
+    /// `Timeout` error's reason); empty for the generic words.
+    pub timeout_means: &'static str,
     /// The failure liblxc reports without a word.
     pub silent: Option<Silent>,
     /// How it really fails, in words; quoted in declaration errors and in error messages.
@@ -423,6 +426,7 @@ impl Member {
             effect: Effect::Trusted,
             in_child: false,
             blocks: Blocks::No,
+            timeout_means: "",
             silent: None,
             fails: "",
         }
@@ -486,6 +490,12 @@ impl Member {
     /// Sets how it blocks.
     pub const fn blocks(mut self, b: Blocks) -> Member {
         self.blocks = b;
+        self
+    }
+
+    /// Sets what did not happen when its timeout runs out.
+    pub const fn times_out(mut self, what: &'static str) -> Member {
+        self.timeout_means = what;
         self
     }
 

@@ -110,6 +110,7 @@ pub const MEMBERS: &[Member] = &[
         .fails("returns NULL on failure"),
     method("wait", "bool", &[a("const char *", "state", Str), a("int", "timeout", WaitTimeout)], Err::False, Proto::Unit, "0.9.0")
         .blocks(crate::Blocks::Polls)
+        .times_out("the container did not reach the state waited for")
         .fails("returns false on timeout or error, and at once when the container has no monitor"),
     method("set_config_item", "bool", &[a("const char *", "key", ConfigStr), a("const char *", "value", ConfigStr)], Err::False, Proto::Unit, "0.9.0")
         .config(Config::Makes)
@@ -150,6 +151,7 @@ pub const MEMBERS: &[Member] = &[
     method("shutdown", "bool", &[a("int", "timeout", Timeout)], Err::False, Proto::Unit, "0.9.0")
         .not_frozen()
         .blocks(UpToTimeout)
+        .times_out("the container did not stop after its init was sent the halt signal")
         .fails("returns false on timeout or error"),
     method("clear_config", "void", &[], Err::Never, Proto::Unit, "1.0.0")
         .fails("returns nothing and cannot fail"),
@@ -283,6 +285,7 @@ pub const MEMBERS: &[Member] = &[
         .needs_first(Running)
         .not_frozen()
         .blocks(UpToTimeout)
+        .times_out("the container did not restart")
         .fails("returns false on timeout or error"),
     method("mount", "int", &[a("const char *", "source", OptStr), a("const char *", "target", Str), a("const char *", "filesystemtype", OptStr), a("unsigned long", "mountflags", ULong), a("const void *", "data", OptData), a("struct lxc_mount *", "mnt", MountV1)], Err::NonZero, Proto::Unit, "3.1.0")
         .ext("mount_injection")

@@ -18,7 +18,7 @@ use crate::Handle;
 
 /// The condition of the container behind `h`, as far as `needs` cares (no monitor is asked
 /// whether it is frozen: no row needs to know).
-fn condition(h: &Handle) -> Condition {
+pub(super) fn condition(h: &Handle) -> Condition {
     let c = h.as_ptr();
     // SAFETY: c is the live container of this handle, used under its clone lock.
     if unsafe { ffi::lxcrs_v1_is_running(c) } {

@@ -12,6 +12,7 @@ use super::call::Call;
 use super::err::Failure;
 use crate::error::{Error, ErrorKind};
 use crate::version::Member;
+use lxc_api::Condition;
 
 /// What is known of one failure.
 pub(super) struct Facts {
@@ -25,6 +26,8 @@ pub(super) struct Facts {
     killed: Option<std::time::Duration>,
     /// A member that writes into the lxcpath met a full or read-only filesystem.
     storage: Option<(ErrorKind, String)>,
+    /// The container's condition after a timeout ran out (asked only then).
+    after_timeout: Option<Condition>,
 }
 
 type Explainer = fn(&Facts, &Member) -> Option<ErrorKind>;
@@ -70,12 +73,20 @@ impl Call<'_> {
             storage: self.storage(logged.as_deref()),
             logged,
             killed: self.killed.get().then(|| self.killed_after.get()).flatten(),
+            after_timeout: None,
         };
         let m = self.member;
         let kind = KIND_FROM
             .iter()
             .find_map(|explain| explain(&facts, m))
             .unwrap_or(ErrorKind::Failed);
+        let facts = Facts {
+            after_timeout: self
+                .handle
+                .filter(|_| kind == ErrorKind::Timeout && m.timed())
+                .map(super::contract::condition),
+            ..facts
+        };
         let reason = reason(&facts, m, kind);
         let mut e = self.error(kind, reason);
         if let Some(code) = f.code {
@@ -178,14 +189,33 @@ fn reason(f: &Facts, m: &Member, kind: ErrorKind) -> Cow<'static, str> {
         && !f
             .errno
             .is_some_and(|e| ErrorKind::from_errno(e) == ErrorKind::Timeout);
-    match (timed_out, base.is_empty()) {
-        (true, true) => Cow::Borrowed("it did not happen within the timeout"),
-        (true, false) => Cow::Owned(format!("it did not happen within the timeout ({base})")),
-        (false, true) => Cow::Owned(format!(
+    if timed_out {
+        // What did not happen, the container's condition now, then what liblxc said (which, for
+        // a timeout, is its wait giving up): never a reason left over from an earlier call.
+        let what = match m.timeout_means {
+            "" => "it did not happen",
+            what => what,
+        };
+        let now = match f.after_timeout {
+            Some(Condition::Undefined) => "; the container is not defined now",
+            Some(Condition::Stopped) => "; the container is stopped now",
+            Some(Condition::Running) => "; the container is running now",
+            Some(Condition::Frozen) => "; the container is frozen now",
+            None => "",
+        };
+        return Cow::Owned(if base.is_empty() {
+            format!("{what} within the timeout{now}")
+        } else {
+            format!("{what} within the timeout{now} (liblxc: {base})")
+        });
+    }
+    if base.is_empty() {
+        Cow::Owned(format!(
             "failed, and liblxc logged no reason (it {})",
             m.fails
-        )),
-        (false, false) => base,
+        ))
+    } else {
+        base
     }
 }
 
