@@ -47,7 +47,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t,
     );
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        lxc::CreateFlags::QUIET,
+        &[] as &[&str],
+    )?;
     step(
         &format!(
             "created from the busybox template; defined: {}",

@@ -22,6 +22,10 @@ const RUNTIME_BOUND: &[(&str, &str)] = &[
         "Container::try_clone, through Handle (refcount)",
     ),
     ("lxc_container_put", "Drop of Handle (refcount)"),
+    (
+        "lxc_get_version",
+        "lxc::version(), infallible: lxc_core::version::runtime_string reads it once",
+    ),
 ];
 
 fn include_dir() -> PathBuf {

@@ -311,8 +311,14 @@ fn config_file_name_is_the_config_in_the_lxcpath() {
     let expected = lx.path().join("named").join("config");
     assert_eq!(c.config_file_name().expect("config_file_name"), expected);
     assert!(!expected.exists());
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])
-        .expect("create");
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        lxc::CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .expect("create");
     assert_eq!(c.config_file_name().expect("config_file_name"), expected);
     assert!(
         expected.is_file(),

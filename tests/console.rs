@@ -137,7 +137,7 @@ fn console_fd_and_console_on_a_stopped_container() {
         .open("/dev/null")
         .unwrap();
     let e = c
-        .console(-1, null.as_fd(), null.as_fd(), null.as_fd(), 1)
+        .console(None, null.as_fd(), null.as_fd(), null.as_fd(), 1)
         .expect_err("stopped");
     eprintln!("console: {e} / {e:?}");
     assert_eq!(e.kind(), ErrorKind::NotRunning);
@@ -158,7 +158,7 @@ fn console_on_a_terminal_that_does_not_exist_fails_without_blocking() {
             .write(true)
             .open("/dev/null")
             .unwrap();
-        let r = c.console(99, null.as_fd(), null.as_fd(), null.as_fd(), 1);
+        let r = c.console(Some(99), null.as_fd(), null.as_fd(), null.as_fd(), 1);
         let _ = tx.send(r.map_err(|e| (e.kind(), e.operation(), e.to_string())));
     });
     let r = rx

@@ -152,7 +152,7 @@ fn clone_copies_into_the_same_or_another_lxcpath() {
             None,
             None,
             0,
-            &[],
+            &[] as &[&str],
         )
         .expect("clone into another lxcpath");
     assert_eq!(far.config_path().unwrap(), other.path());

@@ -294,7 +294,7 @@ fn restore_from_a_missing_directory_says_so() {
     let scratch = tempfile::tempdir().expect("tempdir");
     let dir = scratch.path().join("no-checkpoint-here");
     let before = lx.tree();
-    let r = c.restore(&dir, false);
+    let r = c.restore(&dir, lxc::CriuVerbosity::Normal);
     let message = r.as_ref().err().map(ToString::to_string);
     let mut problems: Vec<String> = refused(
         "restore from a missing directory",
