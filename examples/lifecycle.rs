@@ -23,13 +23,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     c.wait(State::Running, Duration::from_secs(10))?;
     show("start()");
 
+    // A signal is dropped until busybox's init handles it: wait for that before asking.
+    shared::wait_for_init(&c);
     // reboot2 waits until the container runs again, with a new init.
     c.reboot2(Duration::from_secs(30))?;
     show("reboot2(30 s)");
 
-    // shutdown asks init to halt (SIGPWR for busybox) and waits for it; stop kills at once.
-    c.shutdown(Duration::from_secs(10))?;
-    show("shutdown(10 s)");
+    // shutdown asks init to halt (lxc.signal.halt, SIGUSR1 for busybox) and waits for it; stop
+    // kills at once.
+    shared::wait_for_init(&c);
+    c.shutdown(Duration::from_secs(30))?;
+    show("shutdown(30 s)");
 
     c.start()?;
     c.wait(State::Running, Duration::from_secs(10))?;

@@ -17,7 +17,7 @@ fn runtime_and_header_versions_are_read() {
     assert!(rt.at_least(Version::new(4, 0, 0)), "runtime {rt}");
     let s = lxc::version();
     assert_eq!(
-        Version::parse(&s),
+        Version::parse(s),
         Some(rt),
         "{s:?} parses to the runtime version"
     );
@@ -65,7 +65,7 @@ fn the_test_override_cannot_pretend_a_newer_library() {
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert_eq!(
         lxc::runtime_version(),
-        Version::parse(&lxc::version()).unwrap()
+        Version::parse(lxc::version()).unwrap()
     );
 }
 

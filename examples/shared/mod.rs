@@ -80,6 +80,30 @@ impl Lab {
     }
 }
 
+/// Waits (up to 10 s) until the container's busybox init handles the halt and reboot signals: it
+/// blocks them and waits with `sigtimedwait`. A signal sent before that is dropped (a namespace's
+/// init ignores signals it neither handles nor blocks), so a `shutdown` right after a start would
+/// wait for its timeout.
+pub fn wait_for_init(c: &Container) {
+    let Ok(pid) = c.init_pid() else { return };
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let mask = |field: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+                .unwrap_or(0)
+        };
+        // SIGUSR1 (10) and SIGTERM (15), busybox init's reboot and halt signals besides SIGPWR.
+        if (mask("SigBlk:") | mask("SigCgt:")) & (1 << 9 | 1 << 14) == (1 << 9 | 1 << 14) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 impl Drop for Lab {
     fn drop(&mut self) {
         for name in self.made.borrow().iter().rev() {

@@ -401,7 +401,7 @@ pub fn wait_booted(c: &Container, timeout: Duration) {
     let t0 = std::time::Instant::now();
     let mut last: Option<(Vec<i32>, std::time::Instant)> = None;
     while t0.elapsed() < timeout {
-        let Ok(init) = c.init_pid().map(|p| p as i32).map(|p| p as i32) else {
+        let Ok(init) = c.init_pid().map(|p| p as i32) else {
             return;
         };
         let procs = container_processes(init);
