@@ -51,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut boot = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline && !String::from_utf8_lossy(&boot).contains("console.") {
-        boot.extend(c.console_log(false)?);
+        boot.extend(c.console_log()?);
         std::thread::sleep(Duration::from_millis(50));
     }
     println!(
@@ -68,13 +68,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .status()?;
     std::thread::sleep(Duration::from_millis(300));
     // Read and clear in one call.
-    let log = c.console_log(true)?;
+    let log = c.take_console_log()?;
     println!("--- console since then ({} bytes) ---", log.len());
     print!("{}", String::from_utf8_lossy(&log).replace('\r', ""));
-    println!(
-        "--- after clearing: {} bytes ---",
-        c.console_log(false)?.len()
-    );
+    println!("--- after clearing: {} bytes ---", c.console_log()?.len());
 
     c.stop()?;
     Ok(())

@@ -616,7 +616,7 @@ const PROBES: &[Probe] = &[
         )
     }),
     Probe::new("console_log", |x| {
-        x.c.console_log(false)?;
+        x.c.console_log()?;
         Ok(())
     })
     .prep(|x| set_and_save(x.c, "lxc.console.buffer.size", "4096"))

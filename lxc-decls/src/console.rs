@@ -156,8 +156,8 @@ impl Container {
     }
 
     /// Reads the container's console ring buffer: what the container wrote to its console
-    /// (`/dev/console`) since the last read, up to the buffer's size, as raw bytes. With `clear`,
-    /// the buffer is emptied after the read.
+    /// (`/dev/console`) since the last read, up to the buffer's size, as raw bytes. The buffer
+    /// keeps them; [`Container::take_console_log`] reads and empties it in one call.
     ///
     /// The buffer exists only when `lxc.console.buffer.size` (e.g. `4096`, or `auto`) was set
     /// before the container started; with `lxc.console.logfile` liblxc also writes it to a file.
@@ -169,8 +169,24 @@ impl Container {
     /// [`ErrorKind::NotRunning`] when the container is not running; [`ErrorKind::NotFound`] when it
     /// has no console ring buffer (liblxc returns `-EFAULT`); `console_log` errors (a negative errno)
     /// otherwise. An empty buffer (`-ENODATA`) is `Ok` with no bytes.
+    pub fn console_log(&self) -> Result<Vec<u8>> {
+        self.read_console_log(false)
+    }
+
+    /// Reads the container's console ring buffer, as [`Container::console_log`], and empties it
+    /// in the same call.
+    ///
+    /// # Errors
+    ///
+    /// As [`Container::console_log`].
+    #[doc(alias = "console_log")]
+    pub fn take_console_log(&self) -> Result<Vec<u8>> {
+        self.read_console_log(true)
+    }
+
+    /// liblxc's `console_log`: reads the ring buffer, and with `clear` empties it after the read.
     #[lxc_method(console_log)]
-    pub fn console_log(&self, clear: bool) -> Result<Vec<u8>> {
+    fn read_console_log(&self, clear: bool) -> Result<Vec<u8>> {
         let read = true;
         // In: the most to read (0: everything). Out: how much was read.
         let mut read_max: u64 = 0;
@@ -223,6 +239,6 @@ impl Container {
     /// As [`Container::console_log`].
     #[doc(alias = "console_log")]
     pub fn clear_console_log(&self) -> Result<()> {
-        self.console_log(true).map(drop)
+        self.take_console_log().map(drop)
     }
 }

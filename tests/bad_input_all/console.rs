@@ -107,7 +107,7 @@ pub fn console(lx: &Lxcpath, scratch: &Path) -> Table {
             console_session(c, Some(1), 1)
         });
         t.on(name, "console_log", "console_log", NOT_RUNNING, |c| {
-            c.console_log(false)
+            c.console_log()
         });
         t.on(name, "clear_console_log", "console_log", NOT_RUNNING, |c| {
             c.clear_console_log()
@@ -118,7 +118,7 @@ pub fn console(lx: &Lxcpath, scratch: &Path) -> Table {
         "console_log without a ring buffer",
         "console_log",
         NOT_FOUND,
-        |c| c.console_log(true),
+        |c| c.take_console_log(),
     );
     t.on(
         hot,
