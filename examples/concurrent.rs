@@ -22,13 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     for name in &names {
         let c = Container::new_in(name, path)?;
-        c.create_with(
-            Some("busybox"),
-            None,
-            None,
-            CreateFlags::QUIET,
-            &[] as &[&str],
-        )?;
+        c.create_with_options(&lxc::CreateOptions::new("busybox").flags(CreateFlags::QUIET))?;
         c.clear_config_item("lxc.net")?;
         c.set_config_item("lxc.net.0.type", "empty")?;
         c.save_config(None)?;

@@ -32,13 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = Container::new_in("console-log", lxcpath.path())?;
     let _cleanup = Cleanup { container: &c };
 
-    c.create_with(
-        Some("busybox"),
-        None,
-        None,
-        lxc::CreateFlags::QUIET,
-        &[] as &[&str],
-    )?;
+    c.create_with_options(&lxc::CreateOptions::new("busybox").flags(lxc::CreateFlags::QUIET))?;
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "empty")?;
     // The ring buffer exists only when its size is set before the start.

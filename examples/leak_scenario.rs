@@ -61,13 +61,7 @@ fn check(ok: bool, what: impl FnOnce() -> String) -> Result<()> {
 
 /// Creates a busybox container with an empty network (no lxcbr0 here) and saves it.
 fn create(c: &Container) -> Result<()> {
-    c.create_with(
-        Some("busybox"),
-        None,
-        None,
-        CreateFlags::QUIET,
-        &[] as &[&str],
-    )?;
+    c.create_with_options(&lxc::CreateOptions::new("busybox").flags(CreateFlags::QUIET))?;
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "empty")?;
     c.save_config(None)?;
