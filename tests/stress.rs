@@ -621,7 +621,7 @@ fn same_container_worker(
                 c.keys(Some("lxc.net.0"))?;
                 c.config_file_name().map(|_| ())
             }),
-            Op::InitPid => c.init_pid().map(|p| p as i32).map(|_| ()),
+            Op::InitPid => c.init_pid().map(|_| ()),
         };
         let end = Instant::now();
         let outcome = r.map_err(|e| {
