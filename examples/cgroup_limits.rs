@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = Container::new_in("cgroup-limits", lxcpath.path())?;
     let _cleanup = Cleanup { container: &c };
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with_options(&lxc::CreateOptions::new("busybox").flags(lxc::CreateFlags::QUIET))?;
     // This machine has no lxcbr0 bridge: give the container an empty network namespace.
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "empty")?;

@@ -53,10 +53,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ],
     };
     let original = Container::new_in("original", first.path())?;
-    original.create_with_options(&CreateOptions {
-        backing_store: Some(BackingStore::Dir),
-        flags: CreateFlags::QUIET,
-        ..CreateOptions::new("busybox")
+    original.create_with_options(&{
+        let mut __o = CreateOptions::new("busybox");
+        __o.backing_store = Some(BackingStore::Dir);
+        __o.flags = CreateFlags::QUIET;
+        __o
     })?;
     // This machine has no lxcbr0 bridge: give the container an empty network namespace.
     original.clear_config_item("lxc.net")?;
@@ -71,11 +72,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t,
     );
 
-    let opts = CloneOptions {
-        lxcpath: Some(second.path().to_owned()),
-        flags: CloneFlags::empty(), // without KEEP_NAME: the clone's hostname is its new name
-        ..CloneOptions::new("copy")
-    };
+    // Without CloneFlags::KEEP_NAME: the clone's hostname is its new name.
+    let opts = CloneOptions::new("copy")
+        .lxcpath(second.path())
+        .flags(CloneFlags::empty());
     let copy = original.clone_with_options(&opts)?;
     step(
         &format!(

@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     for name in &names {
         let c = Container::new_in(name, path)?;
-        c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])?;
+        c.create_with_options(&lxc::CreateOptions::new("busybox").flags(CreateFlags::QUIET))?;
         c.clear_config_item("lxc.net")?;
         c.set_config_item("lxc.net.0.type", "empty")?;
         c.save_config(None)?;
@@ -34,11 +34,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let t = Instant::now();
-    let results: Vec<Result<(String, i32, f64), String>> = std::thread::scope(|s| {
+    let results: Vec<Result<(String, u32, f64), String>> = std::thread::scope(|s| {
         let handles: Vec<_> = names
             .iter()
             .map(|name| {
-                s.spawn(move || -> Result<(String, i32, f64), String> {
+                s.spawn(move || -> Result<(String, u32, f64), String> {
                     let started = Instant::now();
                     let c = Container::new_in(name, path).map_err(|e| e.to_string())?;
                     c.start().map_err(|e| e.to_string())?;

@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = Container::new_in("console-log", lxcpath.path())?;
     let _cleanup = Cleanup { container: &c };
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with_options(&lxc::CreateOptions::new("busybox").flags(lxc::CreateFlags::QUIET))?;
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "empty")?;
     // The ring buffer exists only when its size is set before the start.
@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut boot = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline && !String::from_utf8_lossy(&boot).contains("console.") {
-        boot.extend(c.console_log(false)?);
+        boot.extend(c.console_log()?);
         std::thread::sleep(Duration::from_millis(50));
     }
     println!(
@@ -62,13 +62,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .status()?;
     std::thread::sleep(Duration::from_millis(300));
     // Read and clear in one call.
-    let log = c.console_log(true)?;
+    let log = c.take_console_log()?;
     println!("--- console since then ({} bytes) ---", log.len());
     print!("{}", String::from_utf8_lossy(&log).replace('\r', ""));
-    println!(
-        "--- after clearing: {} bytes ---",
-        c.console_log(false)?.len()
-    );
+    println!("--- after clearing: {} bytes ---", c.console_log()?.len());
 
     c.stop()?;
     Ok(())

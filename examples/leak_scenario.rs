@@ -61,7 +61,7 @@ fn check(ok: bool, what: impl FnOnce() -> String) -> Result<()> {
 
 /// Creates a busybox container with an empty network (no lxcbr0 here) and saves it.
 fn create(c: &Container) -> Result<()> {
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])?;
+    c.create_with_options(&lxc::CreateOptions::new("busybox").flags(CreateFlags::QUIET))?;
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "empty")?;
     c.save_config(None)?;
@@ -102,7 +102,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
 
     // Free functions.
-    let version = lxc::version()?;
+    let version = lxc::version();
     check(!version.is_empty(), || "empty version".into())?;
     let default_path = lxc::global_config_item("lxc.lxcpath")?;
     let unknown = lxc::global_config_item("lxc.no.such.global");

@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t,
     );
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with_options(&lxc::CreateOptions::new("busybox").flags(lxc::CreateFlags::QUIET))?;
     step(
         &format!(
             "created from the busybox template; defined: {}",

@@ -46,9 +46,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         name,
     };
     let c = Container::new_in(name, lxcpath.path())?;
-    c.create_with_options(&CreateOptions {
-        flags: CreateFlags::QUIET,
-        ..CreateOptions::new("busybox")
+    c.create_with_options(&{
+        let mut __o = CreateOptions::new("busybox");
+        __o.flags = CreateFlags::QUIET;
+        __o
     })?;
     step(
         &format!("created {name:?} in {}", lxcpath.path().display()),

@@ -9,7 +9,7 @@
 //!     std::fs::create_dir_all(&lxcpath).expect("create lxcpath");
 //!
 //!     let c = Container::new_in("doc-example", &lxcpath)?;
-//!     c.create("busybox", &[])?;
+//!     c.create("busybox")?;
 //!     // No lxcbr0 bridge here: give the container no network.
 //!     c.clear_config_item("lxc.net")?;
 //!     c.set_config_item("lxc.net.0.type", "empty")?;

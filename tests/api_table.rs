@@ -22,6 +22,10 @@ const RUNTIME_BOUND: &[(&str, &str)] = &[
         "Container::try_clone, through Handle (refcount)",
     ),
     ("lxc_container_put", "Drop of Handle (refcount)"),
+    (
+        "lxc_get_version",
+        "lxc::version(), infallible: lxc_core::version::runtime_string reads it once",
+    ),
 ];
 
 fn include_dir() -> PathBuf {
@@ -322,4 +326,34 @@ fn a_wrong_row_fails_the_c_build() {
             compile("bool (*const f)(struct lxc_container *, int) = c->set_timeout; (void)f;");
         assert!(!ok, "a member the header lacks must not compile");
     }
+}
+
+/// A row's `bytes` names a method that exists, and declares the same member: the `InvalidData`
+/// hint of its text getter points at it.
+#[test]
+fn every_bytes_getter_a_row_names_is_declared_for_that_member() {
+    let mut sources = String::new();
+    let mut stack = vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("lxc-decls/src")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read lxc-decls/src").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                sources.push_str(&std::fs::read_to_string(&p).expect("read source"));
+            }
+        }
+    }
+    let mut named = 0;
+    for m in MEMBERS {
+        let Some(getter) = m.bytes else { continue };
+        named += 1;
+        let declaration = format!("#[lxc_method({})]\n    pub fn {getter}(", m.name);
+        assert!(
+            sources.contains(&declaration),
+            "row `{}` names `{getter}` as its bytes getter, but no declaration `{declaration}…` exists",
+            m.name
+        );
+    }
+    assert_eq!(named, 3, "config items, running config items, cgroup items");
 }

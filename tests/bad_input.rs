@@ -148,20 +148,20 @@ fn nul_bytes_are_invalid_arguments() {
         ErrorKind::InvalidArgument,
     );
     expect_error(
-        c.start_with(false, &["/bin/sh\0x"]),
+        c.start_with(lxc::StartMode::Boot, &["/bin/sh\0x"]),
         "start",
         "nul",
         ErrorKind::InvalidArgument,
     );
     let t = lx.container("tmpl");
     expect_error(
-        t.create("busy\0box", &[]),
+        t.create("busy\0box"),
         "create",
         "tmpl",
         ErrorKind::InvalidArgument,
     );
     expect_error(
-        t.create("busybox", &["a\0b"]),
+        t.create_with_options(&lxc::CreateOptions::new("busybox").args(["a\0b"])),
         "create",
         "tmpl",
         ErrorKind::InvalidArgument,
@@ -189,9 +189,10 @@ fn nul_bytes_are_invalid_arguments() {
 fn nul_in_bdev_specs_names_the_container() {
     let lx = lxcpath!();
     let c = lx.container("specs");
-    let specs = BdevSpecs {
-        dir: Some("/tmp/a\0b".into()),
-        ..BdevSpecs::default()
+    let specs = {
+        let mut __o = BdevSpecs::default();
+        __o.dir = Some("/tmp/a\0b".into());
+        __o
     };
     let before = lx.tree();
     let r = c.create_with(
@@ -199,7 +200,7 @@ fn nul_in_bdev_specs_names_the_container() {
         Some("dir"),
         Some(&specs),
         CreateFlags::QUIET,
-        &[],
+        &[] as &[&str],
     );
     assert!(!c.is_defined());
     assert_same_tree(&before, &lx.tree());
@@ -372,7 +373,7 @@ fn error_reason_does_not_repeat_another_handles_failure() {
 fn timeouts_liblxc_cannot_take_are_refused_before_calling_it() {
     let lx = lxcpath!();
     let c = lx.running("huge");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert!(
         init_ready(pid),
         "busybox init {pid} never got ready for signals"
@@ -407,7 +408,7 @@ fn timeouts_liblxc_cannot_take_are_refused_before_calling_it() {
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(c.state().expect("state"), State::Running);
     assert_eq!(
-        c.init_pid().expect("init_pid"),
+        c.init_pid().map(|p| p as i32).expect("init_pid"),
         pid,
         "init was restarted or stopped"
     );
@@ -467,7 +468,7 @@ fn operations_on_an_undefined_container() {
         "does not say where it looked: {err}"
     );
     expect_error(
-        c.start_with(true, &["/bin/true"]),
+        c.start_with(lxc::StartMode::Execute, &["/bin/true"]),
         "start",
         "ghost",
         ErrorKind::NotFound,
@@ -476,7 +477,12 @@ fn operations_on_an_undefined_container() {
     expect_error(c.rename("ghost2"), "rename", "ghost", ErrorKind::NotFound);
     expect_error(c.freeze(), "freeze", "ghost", ErrorKind::NotRunning);
     expect_error(c.unfreeze(), "unfreeze", "ghost", ErrorKind::NotRunning);
-    expect_error(c.init_pid(), "init_pid", "ghost", ErrorKind::NotRunning);
+    expect_error(
+        c.init_pid().map(|p| p as i32),
+        "init_pid",
+        "ghost",
+        ErrorKind::NotRunning,
+    );
     expect_error(c.init_pidfd(), "init_pidfd", "ghost", ErrorKind::NotRunning);
     expect_error(c.reboot(), "reboot", "ghost", ErrorKind::NotRunning);
     expect_error(
@@ -521,13 +527,13 @@ fn operations_on_an_undefined_container() {
 fn starting_a_running_container_fails() {
     let lx = lxcpath!();
     let c = lx.running("twice");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     let before = stable(lx.tree());
     expect_error(c.start(), "start", "twice", ErrorKind::Running);
     let other = lx.container("twice");
     expect_error(other.start(), "start", "twice", ErrorKind::Running);
     assert_eq!(
-        c.init_pid().expect("init_pid"),
+        c.init_pid().map(|p| p as i32).expect("init_pid"),
         pid,
         "the second start replaced init"
     );
@@ -546,7 +552,12 @@ fn freezing_unfreezing_or_stopping_a_stopped_container_is_not_running() {
     expect_error(c.unfreeze(), "unfreeze", "cold", ErrorKind::NotRunning);
     expect_error(c.stop(), "stop", "cold", ErrorKind::NotRunning);
     expect_error(c.reboot(), "reboot", "cold", ErrorKind::NotRunning);
-    expect_error(c.init_pid(), "init_pid", "cold", ErrorKind::NotRunning);
+    expect_error(
+        c.init_pid().map(|p| p as i32),
+        "init_pid",
+        "cold",
+        ErrorKind::NotRunning,
+    );
     assert_eq!(c.state().expect("state"), State::Stopped);
     assert_same_tree(&before, &lx.tree());
 }
@@ -555,7 +566,7 @@ fn freezing_unfreezing_or_stopping_a_stopped_container_is_not_running() {
 fn destroying_or_renaming_a_running_container_fails() {
     let lx = lxcpath!();
     let c = lx.running("busy");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     let before = stable(lx.tree());
     expect_error(c.destroy(), "destroy", "busy", ErrorKind::Running);
     expect_error(
@@ -567,7 +578,7 @@ fn destroying_or_renaming_a_running_container_fails() {
     expect_error(c.rename("busy2"), "rename", "busy", ErrorKind::Running);
     assert!(c.is_defined());
     assert_eq!(c.state().expect("state"), State::Running);
-    assert_eq!(c.init_pid().expect("init_pid"), pid);
+    assert_eq!(c.init_pid().map(|p| p as i32).expect("init_pid"), pid);
     assert!(!lx.path().join("busy2").exists());
     assert_same_tree(&before, &stable(lx.tree()));
 }
@@ -579,7 +590,7 @@ fn creating_over_an_existing_container_or_renaming_onto_one_fails() {
     lx.busybox("second");
     let before = lx.tree();
     let err = a
-        .create("busybox", &[])
+        .create("busybox")
         .expect_err("create over an existing container");
     assert_eq!(err.operation(), "create");
     assert!(err.to_string().contains("\"first\""), "{err}");
@@ -605,7 +616,7 @@ fn already_existing_is_already_exists() {
     let a = lx.busybox("one");
     lx.busybox("two");
     expect_error(
-        a.create("busybox", &[]),
+        a.create("busybox"),
         "create",
         "one",
         ErrorKind::AlreadyExists,

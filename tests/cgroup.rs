@@ -10,7 +10,7 @@ use lxc::{CgroupVersion, Container, ErrorKind};
 /// The directory of `controller` (a v1 controller name, or `""` for the v2 unified hierarchy) of
 /// the container's init in the host's cgroup filesystem.
 fn host_cgroup_dir(c: &Container, controller: &str) -> PathBuf {
-    let pid = c.init_pid().expect("init pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init pid");
     let text =
         std::fs::read_to_string(format!("/proc/{pid}/cgroup")).expect("read /proc/pid/cgroup");
     for line in text.lines() {

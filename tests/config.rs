@@ -311,8 +311,14 @@ fn config_file_name_is_the_config_in_the_lxcpath() {
     let expected = lx.path().join("named").join("config");
     assert_eq!(c.config_file_name().expect("config_file_name"), expected);
     assert!(!expected.exists());
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])
-        .expect("create");
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        lxc::CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .expect("create");
     assert_eq!(c.config_file_name().expect("config_file_name"), expected);
     assert!(
         expected.is_file(),
@@ -412,4 +418,47 @@ fn long_values_round_trip() {
     let got = c.config_item("lxc.environment").expect("environment");
     assert!(got.len() > 256);
     assert_eq!(got.lines().collect::<Vec<_>>(), vars);
+}
+
+#[test]
+fn values_that_are_not_utf8_are_read_as_bytes() {
+    let lx = lxcpath!();
+    let c = lx.busybox("bytes");
+    let file = lx.path().join("bytes/config");
+    let mut text = std::fs::read(&file).expect("read config");
+    text.extend_from_slice(b"lxc.uts.name = caf\xe9\n");
+    std::fs::write(&file, &text).expect("write config");
+    c.clear_config();
+    c.load_config(None).expect("load config");
+    let e = c
+        .config_item("lxc.uts.name")
+        .expect_err("a value that is not UTF-8 as String");
+    assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
+    assert!(e.to_string().contains("config_item_bytes"), "{e}");
+    assert_eq!(
+        c.config_item_bytes("lxc.uts.name").expect("bytes"),
+        b"caf\xe9"
+    );
+    c.start().expect("start");
+    c.wait(State::Running, Duration::from_secs(10))
+        .expect("running");
+    let e = c
+        .running_config_item("lxc.uts.name")
+        .expect_err("the running value is not UTF-8 either");
+    assert_eq!(e.kind(), ErrorKind::InvalidData, "{e}");
+    assert!(e.to_string().contains("running_config_item_bytes"), "{e}");
+    assert_eq!(
+        c.running_config_item_bytes("lxc.uts.name")
+            .expect("running bytes"),
+        b"caf\xe9"
+    );
+    let key = match c.memory_cgroup_version().expect("cgroup version") {
+        lxc::CgroupVersion::V1 => "memory.limit_in_bytes",
+        _ => "memory.max",
+    };
+    assert_eq!(
+        c.cgroup_item_bytes(key).expect("cgroup bytes"),
+        c.cgroup_item(key).expect("cgroup text").into_bytes()
+    );
+    c.stop().expect("stop");
 }

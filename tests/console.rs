@@ -137,7 +137,7 @@ fn console_fd_and_console_on_a_stopped_container() {
         .open("/dev/null")
         .unwrap();
     let e = c
-        .console(-1, null.as_fd(), null.as_fd(), null.as_fd(), 1)
+        .console(None, null.as_fd(), null.as_fd(), null.as_fd(), 1)
         .expect_err("stopped");
     eprintln!("console: {e} / {e:?}");
     assert_eq!(e.kind(), ErrorKind::NotRunning);
@@ -158,7 +158,7 @@ fn console_on_a_terminal_that_does_not_exist_fails_without_blocking() {
             .write(true)
             .open("/dev/null")
             .unwrap();
-        let r = c.console(99, null.as_fd(), null.as_fd(), null.as_fd(), 1);
+        let r = c.console(Some(99), null.as_fd(), null.as_fd(), null.as_fd(), 1);
         let _ = tx.send(r.map_err(|e| (e.kind(), e.operation(), e.to_string())));
     });
     let r = rx
@@ -175,7 +175,7 @@ fn log_until(c: &Container, want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut all = Vec::new();
     while Instant::now() < deadline {
-        all.extend(c.console_log(false).expect("console_log"));
+        all.extend(c.console_log().expect("console_log"));
         if String::from_utf8_lossy(&all).contains(want) {
             break;
         }
@@ -214,21 +214,21 @@ fn console_log_reads_consumes_and_clears_the_ring_buffer() {
     let seen = log_until(&c, "hello-from-rust");
     assert!(seen.contains("hello-from-rust"), "{seen:?}");
     assert_eq!(
-        c.console_log(false).expect("read again"),
+        c.console_log().expect("read again"),
         b"",
         "a read consumes what it returned"
     );
 
     to_console(&c, "read-and-clear");
     std::thread::sleep(Duration::from_millis(300));
-    let seen = String::from_utf8(c.console_log(true).expect("read and clear")).unwrap();
+    let seen = String::from_utf8(c.take_console_log().expect("read and clear")).unwrap();
     assert!(seen.contains("read-and-clear"), "{seen:?}");
-    assert_eq!(c.console_log(false).expect("after clear"), b"");
+    assert_eq!(c.console_log().expect("after clear"), b"");
 
     to_console(&c, "cleared-unread");
     std::thread::sleep(Duration::from_millis(300));
     c.clear_console_log().expect("clear");
-    assert_eq!(c.console_log(false).expect("after clear"), b"", "cleared");
+    assert_eq!(c.console_log().expect("after clear"), b"", "cleared");
     c.clear_console_log().expect("clearing an empty buffer");
 
     let bytes = 4096 + 1000;
@@ -242,7 +242,7 @@ fn console_log_reads_consumes_and_clears_the_ring_buffer() {
         .expect("flood the console");
     assert!(status.success());
     std::thread::sleep(Duration::from_millis(500));
-    let flood = c.console_log(false).expect("read the flood");
+    let flood = c.console_log().expect("read the flood");
     eprintln!("after writing {bytes} bytes: {} in the buffer", flood.len());
     assert!(!flood.is_empty() && flood.len() <= 4096, "{}", flood.len());
 }
@@ -252,7 +252,7 @@ fn console_log_without_a_buffer_or_when_stopped() {
     let _serial = serial();
     let lx = lxcpath!();
     let c = lx.busybox("con-nolog");
-    let e = c.console_log(false).expect_err("stopped");
+    let e = c.console_log().expect_err("stopped");
     eprintln!("stopped: {e} / {e:?}");
     assert_eq!(e.kind(), ErrorKind::NotRunning);
     assert_eq!(e.operation(), "console_log");
@@ -263,7 +263,7 @@ fn console_log_without_a_buffer_or_when_stopped() {
     c.start().expect("start");
     c.wait(lxc::State::Running, Duration::from_secs(10))
         .expect("running");
-    let e = c.console_log(false).expect_err("no ring buffer");
+    let e = c.console_log().expect_err("no ring buffer");
     eprintln!("no buffer: {e} / {e:?}");
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.reason().contains("lxc.console.buffer.size"), "{e}");

@@ -93,8 +93,14 @@ fn a_handle_recreates_a_container_another_handle_destroyed() {
     let b = lx.container("phoenix");
     b.destroy().expect("destroy through the other handle");
     assert!(!a.is_defined());
-    a.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])
-        .expect("create again through the first handle");
+    a.create_with(
+        Some("busybox"),
+        None,
+        None,
+        lxc::CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .expect("create again through the first handle");
     assert!(a.is_defined());
     assert!(lx.path().join("phoenix/rootfs").is_dir());
 }

@@ -193,7 +193,7 @@ const PROBES: &[Probe] = &[
         effect(s == State::Running, || format!("state afterwards: {s:?}"))
     }),
     Probe::new("init_pid", |x| {
-        let pid = x.c.init_pid()?;
+        let pid = x.c.init_pid().map(|p| p as i32)?;
         effect(
             pid > 1 && Path::new(&format!("/proc/{pid}")).exists(),
             || format!("init_pid() = {pid}, not a live process"),
@@ -278,7 +278,13 @@ const PROBES: &[Probe] = &[
         effect(ok, || format!("{} holds {text:?}", file.display()))
     }),
     Probe::new("create", |x| {
-        x.c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])?;
+        x.c.create_with(
+            Some("busybox"),
+            None,
+            None,
+            CreateFlags::QUIET,
+            &[] as &[&str],
+        )?;
         let rootfs = x.lxcpath.join(NAME).join("rootfs");
         effect(x.c.is_defined() && rootfs.is_dir(), || {
             format!("not defined, or no {}", rootfs.display())
@@ -314,7 +320,7 @@ const PROBES: &[Probe] = &[
         })
     }),
     Probe::new("reboot", |x| {
-        let before = x.c.init_pid().ok();
+        let before = x.c.init_pid().map(|p| p as i32).ok();
         x.c.reboot()?;
         if x.cond == Condition::Frozen {
             // The reboot signal waits in the frozen init; it acts once the container is thawed.
@@ -421,8 +427,15 @@ const PROBES: &[Probe] = &[
     }),
     Probe::new("clone", |x| {
         let new = x.other("copy");
-        let copy =
-            x.c.clone_with(Some(&new), None, CloneFlags::empty(), None, None, 0, &[])?;
+        let copy = x.c.clone_with(
+            Some(&new),
+            None,
+            CloneFlags::empty(),
+            None,
+            None,
+            0,
+            &[] as &[&str],
+        )?;
         drop(copy);
         let opened = look(Container::new_in(&new, x.lxcpath))?;
         effect(opened.is_defined(), || format!("{new:?} is not defined"))
@@ -442,7 +455,7 @@ const PROBES: &[Probe] = &[
             .open("/dev/null")
             .map_err(setup)?;
         let n = null.as_fd();
-        x.c.console(-1, n, n, n, 1)?;
+        x.c.console(None, n, n, n, 1)?;
         Ok(())
     })
     .success_needs(|| {
@@ -493,7 +506,7 @@ const PROBES: &[Probe] = &[
     Probe::new("add_device_node", |x| {
         let node = host_node(x).map_err(Fail::Setup)?;
         x.c.add_device_node(&node, None)?;
-        let inside = look(x.c.init_pid())?;
+        let inside = look(x.c.init_pid().map(|p| p as i32))?;
         effect(is_zero_node(inside, &node), || {
             format!("no device 1:5 at {} inside", node.display())
         })
@@ -501,7 +514,7 @@ const PROBES: &[Probe] = &[
     Probe::new("remove_device_node", |x| {
         let node = host_node(x).map_err(Fail::Setup)?;
         x.c.remove_device_node(&node, None)?;
-        let inside = look(x.c.init_pid())?;
+        let inside = look(x.c.init_pid().map(|p| p as i32))?;
         let path = format!("/proc/{inside}/root{}", node.display());
         effect(std::fs::symlink_metadata(&path).is_err(), || {
             format!("{} is still there inside", node.display())
@@ -543,7 +556,11 @@ const PROBES: &[Probe] = &[
     }),
     Probe::new("checkpoint", |x| {
         let dir = x.file("ckpt");
-        x.c.checkpoint(&dir, false, false)?;
+        x.c.checkpoint(
+            &dir,
+            lxc::AfterCheckpoint::KeepRunning,
+            lxc::CriuVerbosity::Normal,
+        )?;
         let images = std::fs::read_dir(&dir).map_or(0, |d| {
             d.flatten()
                 .filter(|e| e.file_name().to_string_lossy().ends_with(".img"))
@@ -562,10 +579,10 @@ const PROBES: &[Probe] = &[
                 .map_err(|e| Fail::Setup(format!("start: {e}")))?;
             x.c.wait(State::Running, SECS_10)
                 .map_err(|e| Fail::Setup(format!("wait: {e}")))?;
-            x.c.checkpoint(&dir, true, false)
+            x.c.checkpoint(&dir, lxc::AfterCheckpoint::Stop, lxc::CriuVerbosity::Normal)
                 .map_err(|e| Fail::Setup(format!("checkpoint: {e}")))?;
         }
-        x.c.restore(&dir, false)?;
+        x.c.restore(&dir, lxc::CriuVerbosity::Normal)?;
         effect(x.c.is_running(), || "not running after restore".into())
     })
     .success_needs(criu_broken),
@@ -586,9 +603,10 @@ const PROBES: &[Probe] = &[
     Probe::new("migrate", |x| {
         // The feature check: the command that needs nothing, as the row says.
         let asked = MigrateFeatures::MEM_TRACK | MigrateFeatures::LAZY_PAGES;
-        let opts = MigrateOptions {
-            features_to_check: asked,
-            ..MigrateOptions::default()
+        let opts = {
+            let mut __o = MigrateOptions::default();
+            __o.features_to_check = asked;
+            __o
         };
         let out = x.c.migrate(MigrateCommand::FeatureCheck, &opts)?;
         let want = *criu_features();
@@ -598,13 +616,13 @@ const PROBES: &[Probe] = &[
         )
     }),
     Probe::new("console_log", |x| {
-        x.c.console_log(false)?;
+        x.c.console_log()?;
         Ok(())
     })
     .prep(|x| set_and_save(x.c, "lxc.console.buffer.size", "4096"))
     .unobservable("what the ring buffer holds cannot be predicted; a read of it is the effect"),
     Probe::new("reboot2", |x| {
-        let before = x.c.init_pid().ok();
+        let before = x.c.init_pid().map(|p| p as i32).ok();
         x.c.reboot2(SECS_10)?;
         rebooted(x, before)
     }),
@@ -617,7 +635,7 @@ const PROBES: &[Probe] = &[
             MountFlags::empty(),
             Some("size=1m"),
         )?;
-        let pid = look(x.c.init_pid())?;
+        let pid = look(x.c.init_pid().map(|p| p as i32))?;
         effect(mounted(pid, &target), || {
             format!("{target} is not mounted inside")
         })
@@ -625,13 +643,16 @@ const PROBES: &[Probe] = &[
     .prep(shmounts),
     Probe::new("umount", |x| {
         x.c.umount(Path::new(UMOUNT_TARGET), UnmountFlags::empty())?;
-        let pid = look(x.c.init_pid())?;
+        let pid = look(x.c.init_pid().map(|p| p as i32))?;
         effect(!mounted(pid, UMOUNT_TARGET), || {
             format!("{UMOUNT_TARGET} is still mounted inside")
         })
     })
     .live(|x| {
-        let pid = x.c.init_pid().map_err(|e| e.to_string())?;
+        let pid =
+            x.c.init_pid()
+                .map(|p| p as i32)
+                .map_err(|e| e.to_string())?;
         if mounted(pid, UMOUNT_TARGET) {
             return Ok(());
         }
@@ -664,7 +685,7 @@ const PROBES: &[Probe] = &[
     }),
     Probe::new("init_pidfd", |x| {
         let fd = x.c.init_pidfd()?;
-        let pid = look(x.c.init_pid())?;
+        let pid = look(x.c.init_pid().map(|p| p as i32))?;
         let info = std::fs::read_to_string(format!("/proc/self/fdinfo/{}", fd.as_raw_fd()))
             .unwrap_or_default();
         effect(info.contains(&format!("Pid:\t{pid}\n")), || {
@@ -682,7 +703,7 @@ const PROBES: &[Probe] = &[
         })
     }),
     Probe::new("set_timeout", |x| {
-        x.c.set_timeout(5)?;
+        x.c.set_timeout(Some(Duration::from_secs(5)))?;
         Ok(())
     })
     .unobservable("the timeout only bounds monitor queries that answer anyway"),
@@ -786,13 +807,13 @@ fn take_snap0(x: &Ctx<'_>) -> Result<(), String> {
 /// After a reboot: init is another process, and the container runs.
 fn rebooted(x: &Ctx<'_>, before: Option<i32>) -> Result<(), Fail> {
     let replaced = common::eventually(Duration::from_secs(20), || {
-        matches!(x.c.init_pid(), Ok(p) if Some(p) != before)
+        matches!(x.c.init_pid().map(|p| p as i32), Ok(p) if Some(p) != before)
             && matches!(x.c.state(), Ok(State::Running))
     });
     effect(replaced, || {
         format!(
             "init {before:?} was not replaced within 20 s (init now {:?}, state {:?})",
-            x.c.init_pid().ok(),
+            x.c.init_pid().map(|p| p as i32).ok(),
             x.c.state()
         )
     })
@@ -1006,8 +1027,14 @@ fn err(what: &str) -> impl FnOnce(lxc::Error) -> String + '_ {
 }
 
 fn create_busybox(c: &Container) -> Result<(), String> {
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-        .map_err(err("create"))?;
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .map_err(err("create"))?;
     empty_network(c)
 }
 
@@ -1040,7 +1067,7 @@ fn to_running(c: &Container) -> Result<(), String> {
             .map_err(err("wait RUNNING"))?;
     }
     common::wait_booted(c, SECS_10);
-    let pid = c.init_pid().map_err(err("init_pid"))?;
+    let pid = c.init_pid().map(|p| p as i32).map_err(err("init_pid"))?;
     if !common::eventually(SECS_10, || common::init_handles_signals(pid)) {
         return Err(format!("busybox init {pid} never got ready for signals"));
     }

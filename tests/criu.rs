@@ -14,8 +14,8 @@ use std::process::Command as HostCommand;
 use std::time::Duration;
 
 use lxc::{
-    Container, ErrorKind, FeatureCheck, MigrateCommand, MigrateFeatures, MigrateOptions,
-    MigrateOutcome, PageServer, State,
+    Container, ErrorKind, MigrateCommand, MigrateFeatures, MigrateOptions, MigrateOutcome,
+    PageServer, State,
 };
 
 const SECS_10: Duration = Duration::from_secs(10);
@@ -117,25 +117,19 @@ fn feature_check_answers_what_criu_says_without_a_container() {
         expected |= MigrateFeatures::LAZY_PAGES;
     }
     assert_eq!(
-        check,
-        FeatureCheck {
-            requested: all,
-            supported: expected,
-            unsupported: all - expected,
-        }
+        (check.requested, check.supported, check.unsupported),
+        (all, expected, all - expected)
     );
     assert_eq!(check.all_supported(), expected == all);
     eprintln!("CRIU features here: {check:?}");
 
     // The same through migrate(), one feature at a time.
     let one = c
-        .migrate(
-            MigrateCommand::FeatureCheck,
-            &MigrateOptions {
-                features_to_check: MigrateFeatures::MEM_TRACK,
-                ..MigrateOptions::default()
-            },
-        )
+        .migrate(MigrateCommand::FeatureCheck, &{
+            let mut __o = MigrateOptions::default();
+            __o.features_to_check = MigrateFeatures::MEM_TRACK;
+            __o
+        })
         .expect("feature check through migrate");
     let MigrateOutcome::Features(one) = one else {
         panic!("a feature check answers with features: {one:?}");
@@ -159,7 +153,9 @@ fn undefined_containers_are_refused_instead_of_crashing_liblxc() {
     let images = dir.path().join("images");
     let c = Container::new_in("ghost", dir.path()).unwrap();
     // liblxc 5.0 dereferences a NULL configuration here (SIGSEGV) when criu is installed.
-    let e = c.restore(&images, false).expect_err("restore of nothing");
+    let e = c
+        .restore(&images, lxc::CriuVerbosity::Normal)
+        .expect_err("restore of nothing");
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert_eq!(e.operation(), "restore");
     assert!(
@@ -172,7 +168,13 @@ fn undefined_containers_are_refused_instead_of_crashing_liblxc() {
         .expect_err("migrate restore of nothing");
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert_eq!(e.operation(), "migrate");
-    let e = c.checkpoint(&images, false, false).expect_err("checkpoint");
+    let e = c
+        .checkpoint(
+            &images,
+            lxc::AfterCheckpoint::KeepRunning,
+            lxc::CriuVerbosity::Normal,
+        )
+        .expect_err("checkpoint");
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert!(!images.exists(), "nothing was written");
 }
@@ -197,22 +199,24 @@ fn bad_arguments_are_refused_before_liblxc() {
         );
     }
     let e = c
-        .checkpoint(Path::new(""), false, false)
+        .checkpoint(
+            Path::new(""),
+            lxc::AfterCheckpoint::KeepRunning,
+            lxc::CriuVerbosity::Normal,
+        )
         .expect_err("empty directory");
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     let e = c
-        .restore(Path::new("/tmp/a\0b"), false)
+        .restore(Path::new("/tmp/a\0b"), lxc::CriuVerbosity::Normal)
         .expect_err("NUL byte");
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     assert!(e.to_string().contains("`directory`"), "{e}");
     let e = c
-        .migrate(
-            MigrateCommand::Restore,
-            &MigrateOptions {
-                action_script: Some("/bin/a\0b".into()),
-                ..MigrateOptions::new(lx.path().join("images"))
-            },
-        )
+        .migrate(MigrateCommand::Restore, &{
+            let mut __o = MigrateOptions::new(lx.path().join("images"));
+            __o.action_script = Some("/bin/a\0b".into());
+            __o
+        })
         .expect_err("NUL byte in the action script");
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     assert!(
@@ -225,7 +229,7 @@ fn bad_arguments_are_refused_before_liblxc() {
     // A configuration cleared from the object: liblxc 5.0 would crash on it, too.
     c.clear_config();
     let e = c
-        .restore(&lx.path().join("images"), false)
+        .restore(&lx.path().join("images"), lxc::CriuVerbosity::Normal)
         .expect_err("no configuration loaded");
     assert_eq!(e.kind(), ErrorKind::Failed, "{e}");
     assert!(e.to_string().contains("load_config"), "{e}");
@@ -239,7 +243,13 @@ fn wrong_states_are_typed_errors() {
     let c = lx.busybox("states");
 
     // Stopped: nothing to checkpoint or dump.
-    let e = c.checkpoint(&images, false, false).expect_err("stopped");
+    let e = c
+        .checkpoint(
+            &images,
+            lxc::AfterCheckpoint::KeepRunning,
+            lxc::CriuVerbosity::Normal,
+        )
+        .expect_err("stopped");
     assert_eq!(e.kind(), ErrorKind::NotRunning, "{e}");
     assert!(
         e.to_string()
@@ -261,8 +271,10 @@ fn wrong_states_are_typed_errors() {
     // Running: nothing to restore onto.
     c.start().unwrap();
     c.wait(State::Running, SECS_10).unwrap();
-    let pid = c.init_pid().unwrap();
-    let e = c.restore(&images, false).expect_err("running");
+    let pid = c.init_pid().map(|p| p as i32).unwrap();
+    let e = c
+        .restore(&images, lxc::CriuVerbosity::Normal)
+        .expect_err("running");
     assert_eq!(e.kind(), ErrorKind::Running, "{e}");
     assert!(
         e.to_string()
@@ -274,15 +286,23 @@ fn wrong_states_are_typed_errors() {
         .expect_err("running");
     assert_eq!(e.kind(), ErrorKind::Running, "{e}");
     assert_eq!(e.code(), Some(-1));
-    assert_eq!(c.init_pid().unwrap(), pid, "the container was not touched");
+    assert_eq!(
+        c.init_pid().map(|p| p as i32).unwrap(),
+        pid,
+        "the container was not touched"
+    );
 
     // A cleared configuration on a running container: refused, the container keeps running.
     c.clear_config();
     let e = c
-        .checkpoint(&images, true, false)
+        .checkpoint(
+            &images,
+            lxc::AfterCheckpoint::Stop,
+            lxc::CriuVerbosity::Normal,
+        )
         .expect_err("no configuration loaded");
     assert!(e.to_string().contains("load_config"), "{e}");
-    assert_eq!(c.init_pid().unwrap(), pid);
+    assert_eq!(c.init_pid().map(|p| p as i32).unwrap(), pid);
     c.load_config(None).unwrap();
     c.stop().unwrap();
 }
@@ -300,20 +320,25 @@ fn checkpoint_and_restore_a_running_container() {
         .args(["-c", "sleep 1000 >/dev/null 2>&1 &"])
         .status()
         .expect("start a sleeper");
-    let pid = c.init_pid().unwrap();
+    let pid = c.init_pid().map(|p| p as i32).unwrap();
     let before = long_lived(&c);
     assert!(
         before.contains(&("1".into(), "init")) && before.iter().any(|p| p.1 == "sleep 1000"),
         "init and the sleeper: {before:?}"
     );
 
-    match c.checkpoint(&images, true, true) {
+    match c.checkpoint(
+        &images,
+        lxc::AfterCheckpoint::Stop,
+        lxc::CriuVerbosity::Verbose,
+    ) {
         Ok(()) => {
             // CRIU works here: the container was dumped and stopped; restore brings it back.
             assert!(images.join("dump.log").exists());
             c.wait(State::Stopped, SECS_10)
                 .expect("stopped by the dump");
-            c.restore(&images, true).expect("restore");
+            c.restore(&images, lxc::CriuVerbosity::Verbose)
+                .expect("restore");
             c.wait(State::Running, SECS_10).expect("running again");
             assert_eq!(c.state().unwrap(), State::Running);
             assert_eq!(
@@ -346,7 +371,7 @@ fn checkpoint_and_restore_a_running_container() {
                 State::Running,
                 "stop=true did not stop it"
             );
-            assert_eq!(c.init_pid().unwrap(), pid);
+            assert_eq!(c.init_pid().map(|p| p as i32).unwrap(), pid);
             assert_eq!(long_lived(&c), before);
 
             // migrate() says the same, with liblxc's +1.
@@ -355,15 +380,13 @@ fn checkpoint_and_restore_a_running_container() {
                 (MigrateCommand::Dump, "dump.log"),
             ] {
                 let e = c
-                    .migrate(
-                        cmd,
-                        &MigrateOptions {
-                            verbose: true,
-                            ghost_limit: 1 << 20,
-                            page_server: None,
-                            ..MigrateOptions::new(&images)
-                        },
-                    )
+                    .migrate(cmd, &{
+                        let mut __o = MigrateOptions::new(&images);
+                        __o.verbose = true;
+                        __o.ghost_limit = 1 << 20;
+                        __o.page_server = None;
+                        __o
+                    })
                     .expect_err("CRIU fails here");
                 assert_eq!(e.code(), Some(1), "{cmd:?}: {e}");
                 assert_eq!(e.kind(), ErrorKind::Failed, "{cmd:?}: {e}");
@@ -375,7 +398,9 @@ fn checkpoint_and_restore_a_running_container() {
             // stays stopped and still starts normally.
             c.stop().unwrap();
             c.wait(State::Stopped, SECS_10).unwrap();
-            let e = c.restore(&images, false).expect_err("CRIU fails here");
+            let e = c
+                .restore(&images, lxc::CriuVerbosity::Normal)
+                .expect_err("CRIU fails here");
             assert_eq!(e.kind(), ErrorKind::Failed, "{e}");
             let msg = e.to_string();
             assert!(msg.contains("restore.log"), "{msg}");
@@ -466,7 +491,7 @@ fn every_migrate_option_reaches_criu_s_command_line() {
     // criu on PATH records the command line liblxc builds from them.
     let lx = lxcpath!();
     let c = lx.running("opts");
-    let pid = c.init_pid().unwrap();
+    let pid = c.init_pid().map(|p| p as i32).unwrap();
     let fake = tempfile::tempdir().unwrap();
     fake_criu(fake.path());
     run_child("fake", &c, lx.path(), fake.path());
@@ -542,7 +567,11 @@ fn every_migrate_option_reaches_criu_s_command_line() {
             "uffd-noncoop"
         ]
     );
-    assert_eq!(c.init_pid().unwrap(), pid, "the container was not touched");
+    assert_eq!(
+        c.init_pid().map(|p| p as i32).unwrap(),
+        pid,
+        "the container was not touched"
+    );
     c.stop().unwrap();
     c.wait(State::Stopped, SECS_10).unwrap();
 
@@ -563,10 +592,14 @@ fn every_migrate_option_reaches_criu_s_command_line() {
 fn without_a_criu_executable_the_error_says_so() {
     let lx = lxcpath!();
     let c = lx.running("nocriu");
-    let pid = c.init_pid().unwrap();
+    let pid = c.init_pid().map(|p| p as i32).unwrap();
     // liblxc finds criu on PATH: run the calls in a child process whose PATH has none.
     run_child("none", &c, lx.path(), Path::new("/nonexistent"));
-    assert_eq!(c.init_pid().unwrap(), pid, "the container was not touched");
+    assert_eq!(
+        c.init_pid().map(|p| p as i32).unwrap(),
+        pid,
+        "the container was not touched"
+    );
     c.stop().unwrap();
 }
 
@@ -588,7 +621,13 @@ fn criu_calls_in_a_child() {
     match mode {
         "none" => {
             assert!(c.is_running());
-            let e = c.checkpoint(&images, false, false).expect_err("no criu");
+            let e = c
+                .checkpoint(
+                    &images,
+                    lxc::AfterCheckpoint::KeepRunning,
+                    lxc::CriuVerbosity::Normal,
+                )
+                .expect_err("no criu");
             println!("checkpoint without criu: {e}");
             let msg = e.to_string();
             assert!(msg.contains("is it installed?"), "{msg}");
@@ -611,20 +650,23 @@ fn criu_calls_in_a_child() {
         }
         "fake" => {
             assert!(c.is_running());
-            let all = MigrateOptions {
-                verbose: true,
-                stop: true,
-                predump_dir: Some("../pre".into()),
-                page_server: Some(PageServer {
-                    address: "127.0.0.1".into(),
-                    port: 1234,
-                }),
-                preserves_inodes: true,
-                action_script: Some("/bin/true".into()),
-                disable_skip_in_flight: true,
-                ghost_limit: 12345,
-                features_to_check: MigrateFeatures::empty(),
-                ..MigrateOptions::new(&images)
+            let all = {
+                let mut __o = MigrateOptions::new(&images);
+                __o.verbose = true;
+                __o.stop = true;
+                __o.predump_dir = Some("../pre".into());
+                __o.page_server = Some({
+                    let mut __o = PageServer::new("", 0);
+                    __o.address = "127.0.0.1".into();
+                    __o.port = 1234;
+                    __o
+                });
+                __o.preserves_inodes = true;
+                __o.action_script = Some("/bin/true".into());
+                __o.disable_skip_in_flight = true;
+                __o.ghost_limit = 12345;
+                __o.features_to_check = MigrateFeatures::empty();
+                __o
             };
             for cmd in [MigrateCommand::PreDump, MigrateCommand::Dump] {
                 let e = c.migrate(cmd, &all).expect_err("the stand-in fails");
@@ -648,18 +690,21 @@ fn criu_calls_in_a_child() {
             // A mixed answer: the stand-in has mem_dirty_track only. liblxc writes the supported
             // subset back; the binding reports both halves.
             let both = MigrateFeatures::MEM_TRACK | MigrateFeatures::LAZY_PAGES;
+            let check = c.migrate_feature_check(both).unwrap();
             assert_eq!(
-                c.migrate_feature_check(both).unwrap(),
-                FeatureCheck {
-                    requested: both,
-                    supported: MigrateFeatures::MEM_TRACK,
-                    unsupported: MigrateFeatures::LAZY_PAGES,
-                }
+                (check.requested, check.supported, check.unsupported),
+                (
+                    both,
+                    MigrateFeatures::MEM_TRACK,
+                    MigrateFeatures::LAZY_PAGES
+                )
             );
         }
         "fake-restore" => {
             assert!(!c.is_running());
-            let e = c.restore(&images, false).expect_err("the stand-in fails");
+            let e = c
+                .restore(&images, lxc::CriuVerbosity::Normal)
+                .expect_err("the stand-in fails");
             println!("restore with the stand-in: {e}");
             assert_eq!(e.kind(), ErrorKind::Failed, "{e}");
         }

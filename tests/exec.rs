@@ -650,7 +650,7 @@ fn namespaces_personality_and_flags() {
         let out = c
             .command("uname")
             .arg("-m")
-            .personality(0x0008)
+            .personality(lxc::Personality::LINUX32)
             .output()
             .unwrap();
         assert_eq!(text(&out.stdout), "i686\n");

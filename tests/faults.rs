@@ -136,7 +136,7 @@ fn assert_stopped_and_restartable(c: &Container, name: &str) {
     });
     assert_eq!(c.state().unwrap(), State::Stopped);
     assert!(!c.is_running());
-    let e = c.init_pid().unwrap_err();
+    let e = c.init_pid().map(|p| p as i32).unwrap_err();
     assert_error(&e, "init_pid", name);
     assert_eq!(e.kind(), ErrorKind::NotRunning, "{e}");
     let e = c.command("true").status().unwrap_err();
@@ -152,7 +152,7 @@ fn init_killed_while_status_waits_for_a_program() {
     let lx = lxcpath!();
     let name = "killstatus";
     let c = lx.running(name);
-    let init = c.init_pid().unwrap();
+    let init = c.init_pid().map(|p| p as i32).unwrap();
     let w = worker("command(\"sleep 5\").status()", move || {
         let t = Instant::now();
         let r = c.command("sleep").arg("5").status();
@@ -184,7 +184,7 @@ fn init_killed_while_output_reads_a_program() {
     let lx = lxcpath!();
     let name = "killoutput";
     let c = lx.running(name);
-    let init = c.init_pid().unwrap();
+    let init = c.init_pid().map(|p| p as i32).unwrap();
     let w = worker("output() of a program printing forever", move || {
         let r = c
             .command("sh")
@@ -210,7 +210,7 @@ fn init_killed_while_wait_for_stopped_waits() {
     let lx = lxcpath!();
     let name = "killwait";
     let c = lx.running(name);
-    let init = c.init_pid().unwrap();
+    let init = c.init_pid().map(|p| p as i32).unwrap();
     let w = worker("wait(STOPPED, 10 s)", move || {
         let t = Instant::now();
         let r = c.wait(State::Stopped, SECS_10);
@@ -285,11 +285,11 @@ fn monitor_stopped_blocks_state_until_it_is_continued() {
     let lx = lxcpath!();
     let name = "stopstate";
     let c = lx.running(name);
-    let init = c.init_pid().unwrap();
+    let init = c.init_pid().map(|p| p as i32).unwrap();
     let mon = monitor_of(init, lx.path(), name);
     let h = Container::new_in(name, lx.path()).unwrap();
     if monitor_queries_can_time_out() {
-        h.set_timeout(1).unwrap();
+        h.set_timeout(Some(Duration::from_secs(1))).unwrap();
     }
 
     let monitor = StoppedMonitor::stop(mon);
@@ -344,11 +344,11 @@ fn monitor_stopped_blocks_wait_until_it_is_continued_then_times_out() {
     let lx = lxcpath!();
     let name = "stopwait";
     let c = lx.running(name);
-    let init = c.init_pid().unwrap();
+    let init = c.init_pid().map(|p| p as i32).unwrap();
     let mon = monitor_of(init, lx.path(), name);
     let h = Container::new_in(name, lx.path()).unwrap();
     if monitor_queries_can_time_out() {
-        h.set_timeout(1).unwrap();
+        h.set_timeout(Some(Duration::from_secs(1))).unwrap();
     }
 
     let monitor = StoppedMonitor::stop(mon);
@@ -441,7 +441,7 @@ fn assert_gone(c: &Container, name: &str) {
         assert_error(&e, "attach", name);
         assert_eq!(e.kind(), ErrorKind::NotRunning, "{e}");
 
-        let e = c.init_pid().unwrap_err();
+        let e = c.init_pid().map(|p| p as i32).unwrap_err();
         assert_error(&e, "init_pid", name);
         eprintln!("{name}: {e}");
     });
@@ -592,7 +592,7 @@ fn container_directory_renamed_under_a_running_container() {
         move || {
             assert!(!c.is_defined());
             assert_eq!(c.state().unwrap(), State::Running);
-            assert!(c.init_pid().unwrap() > 0);
+            assert!(c.init_pid().map(|p| p as i32).unwrap() > 0);
             let out = c.command("hostname").output().unwrap();
             assert_eq!(out.stdout, format!("{name}\n").as_bytes());
             c.freeze().unwrap();

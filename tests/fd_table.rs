@@ -36,8 +36,14 @@ fn pidfd_pid(fd: &OwnedFd) -> Option<i32> {
 /// A running busybox container in `dir`, made without the test helpers (which start threads).
 fn running(dir: &std::path::Path, name: &str) -> Container {
     let c = Container::new_in(name, dir).expect("open");
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-        .expect("create");
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .expect("create");
     c.clear_config_item("lxc.net").expect("clear lxc.net");
     c.set_config_item("lxc.net.0.type", "empty")
         .expect("set lxc.net.0.type");
@@ -51,7 +57,7 @@ fn running(dir: &std::path::Path, name: &str) -> Container {
 /// In the single-threaded child: every run mode, `runs()` times, then the count.
 fn child(dir: &std::path::Path) {
     let c = running(dir, "fds");
-    let init = c.init_pid().expect("init pid");
+    let init = c.init_pid().map(|p| p as i32).expect("init pid");
     // A pidfd the caller holds across the runs: it must stay open and keep naming init.
     let held = c.init_pidfd().expect("init_pidfd");
     c.command("true").status().expect("status");
@@ -118,7 +124,7 @@ fn init_pidfds_survive_concurrent_program_runs() {
     let lx = lxcpath!();
     let c = lx.running("fds2");
     let other = lx.container("fds2");
-    let init = c.init_pid().expect("init pid");
+    let init = c.init_pid().map(|p| p as i32).expect("init pid");
     let runner = std::thread::spawn(move || {
         for _ in 0..100 {
             other.command("true").status().expect("status");

@@ -175,7 +175,7 @@ fn container_step(c: &Container, i: usize) -> usize {
             5
         }
         8 => {
-            assert!(c.init_pid().expect("init_pid") > 0);
+            assert!(c.init_pid().map(|p| p as i32).expect("init_pid") > 0);
             assert!(c.is_running());
             2
         }

@@ -103,7 +103,7 @@ fn ns(pid: &str, kind: &str) -> PathBuf {
 /// A running busybox container whose init is ready for `lxc.signal.halt` / `lxc.signal.reboot`.
 fn running_ready(lx: &common::Lxcpath, name: &str) -> Container {
     let c = lx.running(name);
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert!(
         eventually(SECS_10, || common::init_handles_signals(pid)),
         "busybox init {pid} never got ready for signals"
@@ -157,8 +157,14 @@ fn new_in_and_with_lxcpath_use_the_explicit_lxcpath() {
         lx.path()
     );
     assert!(!a.is_defined() && !b.is_defined());
-    a.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-        .expect("create through new_in handle");
+    a.create_with(
+        Some("busybox"),
+        None,
+        None,
+        CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .expect("create through new_in handle");
     assert!(
         b.is_defined(),
         "the other handle on the same lxcpath sees the creation"
@@ -175,7 +181,7 @@ fn is_defined_follows_create_and_destroy() {
     let c = lx.container("def");
     assert!(!c.is_defined(), "defined before create");
     assert!(!lx.path().join("def").exists());
-    c.create("busybox", &[]).expect("create busybox");
+    c.create("busybox").expect("create busybox");
     assert!(c.is_defined(), "not defined after create");
     assert!(
         lx.path().join("def/config").is_file(),
@@ -206,7 +212,7 @@ fn create_passes_template_arguments() {
         .find(|p| Path::new(p).exists())
         .expect("busybox binary");
     let good = lx.container("good");
-    good.create("busybox", &["--busybox-path", busybox])
+    good.create_with_options(&lxc::CreateOptions::new("busybox").args(["--busybox-path", busybox]))
         .expect("create with a valid template option");
     assert!(good.is_defined());
     assert!(lx.path().join("good/rootfs/bin/busybox").exists());
@@ -215,7 +221,7 @@ fn create_passes_template_arguments() {
     let before = lx.tree();
     let bad = lx.container("bad");
     let err = bad
-        .create("busybox", &["--no-such-option"])
+        .create_with_options(&lxc::CreateOptions::new("busybox").args(["--no-such-option"]))
         .expect_err("the busybox template must refuse an unknown option");
     assert_error(&err, "create", "bad", ErrorKind::Failed);
     assert!(
@@ -229,7 +235,7 @@ fn create_passes_template_arguments() {
 fn create_without_template_writes_only_the_config() {
     let lx = lxcpath!();
     let c = lx.container("bare");
-    c.create_with(None, None, None, CreateFlags::empty(), &[])
+    c.create_with(None, None, None, CreateFlags::empty(), &[] as &[&str])
         .expect("create with no template");
     assert!(c.is_defined());
     let config = lx.path().join("bare/config");
@@ -248,8 +254,14 @@ fn create_without_template_writes_only_the_config() {
 fn create_quiet_creates_the_container() {
     let lx = lxcpath!();
     let c = lx.container("quiet");
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-        .expect("create QUIET");
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .expect("create QUIET");
     assert!(c.is_defined());
     assert!(lx.path().join("quiet/rootfs/bin/busybox").exists());
     assert_eq!(c.config_item("lxc.uts.name").expect("uts.name"), "quiet");
@@ -260,9 +272,10 @@ fn create_on_dir_backing_store_puts_rootfs_where_specs_say() {
     let lx = lxcpath!();
     let elsewhere = tempfile::tempdir().expect("tempdir for the rootfs");
     let rootfs = elsewhere.path().join("rootfs");
-    let specs = BdevSpecs {
-        dir: Some(rootfs.to_str().expect("utf-8 tempdir").to_owned()),
-        ..BdevSpecs::default()
+    let specs = {
+        let mut __o = BdevSpecs::default();
+        __o.dir = Some(rootfs.clone());
+        __o
     };
     let c = lx.container("bdev");
     c.create_with(
@@ -270,7 +283,7 @@ fn create_on_dir_backing_store_puts_rootfs_where_specs_say() {
         Some("dir"),
         Some(&specs),
         CreateFlags::QUIET,
-        &[],
+        &[] as &[&str],
     )
     .expect("create on dir with specs.dir");
     let configured = c.config_item("lxc.rootfs.path").expect("lxc.rootfs.path");
@@ -354,7 +367,7 @@ fn state_goes_stopped_running_frozen_running_stopped() {
     c.wait(State::Running, SECS_10).expect("wait RUNNING");
     assert_eq!(c.state().expect("state"), State::Running);
     assert!(c.is_running());
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert_eq!(freezer_state(pid), "THAWED");
 
     c.freeze().expect("freeze");
@@ -374,7 +387,7 @@ fn state_goes_stopped_running_frozen_running_stopped() {
         "the init's cgroup is still frozen"
     );
     assert_eq!(
-        c.init_pid().expect("init_pid"),
+        c.init_pid().map(|p| p as i32).expect("init_pid"),
         pid,
         "unfreeze restarted init"
     );
@@ -393,7 +406,7 @@ fn state_goes_stopped_running_frozen_running_stopped() {
 fn start_runs_the_busybox_init_in_new_namespaces() {
     let lx = lxcpath!();
     let c = lx.running("nsinit");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert!(pid > 1);
     assert!(proc_alive(pid), "/proc/{pid} does not exist");
     assert_eq!(
@@ -419,11 +432,11 @@ fn start_runs_the_busybox_init_in_new_namespaces() {
 fn start_with_use_init_runs_argv_under_lxc_init() {
     let lx = lxcpath!();
     let c = lx.busybox("appc");
-    c.start_with(true, &["/bin/sleep", "1000"])
+    c.start_with(lxc::StartMode::Execute, &["/bin/sleep", "1000"])
         .expect("start_with(use_init, sleep)");
     c.wait(State::Running, SECS_10).expect("wait RUNNING");
     assert_eq!(c.state().expect("state"), State::Running);
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert!(pid > 0);
     // lxc's minimal init (`init`; liblxc 5 runs it from its own code when no init.lxc.static is
     // installed) is pid 1 in the container, not busybox; sleep is its child.
@@ -450,10 +463,10 @@ fn start_with_use_init_runs_argv_under_lxc_init() {
 fn start_with_argv_replaces_init() {
     let lx = lxcpath!();
     let c = lx.busybox("argv");
-    c.start_with(false, &["/bin/sleep", "1000"])
+    c.start_with(lxc::StartMode::Boot, &["/bin/sleep", "1000"])
         .expect("start_with(argv)");
     c.wait(State::Running, SECS_10).expect("wait RUNNING");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert_eq!(cmdline(pid), "/bin/sleep 1000", "argv did not replace init");
     c.stop().expect("stop");
     c.wait(State::Stopped, SECS_10).expect("wait STOPPED");
@@ -463,7 +476,7 @@ fn start_with_argv_replaces_init() {
 fn stop_kills_init_at_once() {
     let lx = lxcpath!();
     let c = lx.running("stopme");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     let t = Instant::now();
     c.stop().expect("stop");
     assert_eq!(c.state().expect("state"), State::Stopped);
@@ -476,7 +489,10 @@ fn stop_kills_init_at_once() {
         eventually(SECS_10, || !proc_alive(pid)),
         "init {pid} survived stop"
     );
-    let err = c.init_pid().expect_err("init_pid of a stopped container");
+    let err = c
+        .init_pid()
+        .map(|p| p as i32)
+        .expect_err("init_pid of a stopped container");
     assert_error(&err, "init_pid", "stopme", ErrorKind::NotRunning);
 }
 
@@ -487,7 +503,7 @@ fn stop_kills_init_at_once() {
 fn shutdown_stops_busybox_within_the_timeout() {
     let lx = lxcpath!();
     let c = running_ready(&lx, "halt");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     let t = Instant::now();
     c.shutdown(SECS_10).expect("shutdown(10 s)");
     assert!(t.elapsed() < SECS_10, "shutdown took the whole timeout");
@@ -546,10 +562,11 @@ fn shutdown_with_zero_timeout_returns_at_once_and_the_container_stops_later() {
 fn reboot_restarts_init_and_keeps_the_container_running() {
     let lx = lxcpath!();
     let c = running_ready(&lx, "reboot");
-    let old = c.init_pid().expect("init_pid");
+    let old = c.init_pid().map(|p| p as i32).expect("init_pid");
     c.reboot().expect("reboot");
     let restarted = eventually(SECS_10, || {
-        c.state().ok() == Some(State::Running) && c.init_pid().is_ok_and(|p| p != old)
+        c.state().ok() == Some(State::Running)
+            && c.init_pid().map(|p| p as i32).is_ok_and(|p| p != old)
     });
     assert!(
         restarted,
@@ -559,7 +576,10 @@ fn reboot_restarts_init_and_keeps_the_container_running() {
         eventually(SECS_10, || !proc_alive(old)),
         "old init {old} still alive"
     );
-    let new = c.init_pid().expect("init_pid after reboot");
+    let new = c
+        .init_pid()
+        .map(|p| p as i32)
+        .expect("init_pid after reboot");
     assert_eq!(
         exe(new),
         Path::new("/sbin/init"),
@@ -571,12 +591,15 @@ fn reboot_restarts_init_and_keeps_the_container_running() {
 fn reboot2_waits_until_the_container_runs_again() {
     let lx = lxcpath!();
     let c = running_ready(&lx, "reboot2");
-    let old = c.init_pid().expect("init_pid");
+    let old = c.init_pid().map(|p| p as i32).expect("init_pid");
     let t = Instant::now();
     c.reboot2(SECS_10).expect("reboot2(10 s)");
     assert!(t.elapsed() < SECS_10);
     assert_eq!(c.state().expect("state"), State::Running);
-    let new = c.init_pid().expect("init_pid after reboot2");
+    let new = c
+        .init_pid()
+        .map(|p| p as i32)
+        .expect("init_pid after reboot2");
     assert_ne!(new, old, "reboot2 returned before init was replaced");
     assert!(proc_alive(new));
 }
@@ -706,14 +729,19 @@ fn wait_with_zero_timeout_is_refused_instead_of_waiting_forever() {
 fn freeze_stops_the_processes_and_unfreeze_resumes_them() {
     let lx = lxcpath!();
     let c = lx.running("ice");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     c.freeze().expect("freeze");
     c.wait(State::Frozen, Duration::from_secs(5))
         .expect("wait FROZEN");
     assert_eq!(c.state().expect("state"), State::Frozen);
     assert_eq!(freezer_state(pid), "FROZEN");
     // A frozen container can be waited on and still has its init.
-    assert_eq!(c.init_pid().expect("init_pid while frozen"), pid);
+    assert_eq!(
+        c.init_pid()
+            .map(|p| p as i32)
+            .expect("init_pid while frozen"),
+        pid
+    );
     c.unfreeze().expect("unfreeze");
     c.wait(State::Running, Duration::from_secs(5))
         .expect("wait RUNNING");
@@ -752,7 +780,7 @@ fn rename_moves_the_container_and_the_old_handle_keeps_its_name() {
     );
     renamed.start().expect("start the renamed container");
     renamed.wait(State::Running, SECS_10).expect("wait RUNNING");
-    assert!(renamed.init_pid().expect("init_pid") > 1);
+    assert!(renamed.init_pid().map(|p| p as i32).expect("init_pid") > 1);
     renamed.stop().expect("stop");
     assert_eq!(
         lxc::defined_container_names(Some(lx.path())).expect("list"),
@@ -767,7 +795,7 @@ fn rename_moves_the_container_and_the_old_handle_keeps_its_name() {
 fn init_pid_is_a_live_process_in_other_namespaces() {
     let lx = lxcpath!();
     let c = lx.running("pid");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert!(pid > 1);
     assert!(proc_alive(pid));
     assert_ne!(ns(&pid.to_string(), "pid"), ns("self", "pid"));
@@ -783,7 +811,7 @@ fn init_pid_is_a_live_process_in_other_namespaces() {
 fn init_pidfd_is_a_pidfd_for_init() {
     let lx = lxcpath!();
     let c = lx.running("pidfd");
-    let pid = c.init_pid().expect("init_pid");
+    let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     let fd = c.init_pidfd().expect("init_pidfd");
     let raw = fd.as_raw_fd();
     let link = std::fs::read_link(format!("/proc/self/fd/{raw}")).expect("readlink fd");
@@ -892,8 +920,8 @@ fn try_clone_shares_the_container_across_handles_and_threads() {
     assert_eq!(a.name(), "shared");
     assert_eq!(a.state().expect("state via clone"), State::Running);
     assert_eq!(
-        a.init_pid().expect("pid via clone"),
-        c.init_pid().expect("pid")
+        a.init_pid().map(|p| p as i32).expect("pid via clone"),
+        c.init_pid().map(|p| p as i32).expect("pid")
     );
 
     drop(c);
@@ -903,7 +931,7 @@ fn try_clone_shares_the_container_across_handles_and_threads() {
         State::Running
     );
 
-    let pid = a.init_pid().expect("init_pid");
+    let pid = a.init_pid().map(|p| p as i32).expect("init_pid");
     let from_thread = std::thread::spawn(move || {
         let s = b.state();
         let stopped = b.stop();

@@ -81,7 +81,7 @@ fn a_failed_create_says_what_liblxc_and_the_template_said() {
     let lx = lxcpath!();
     let c = lx.container("badopt");
     let e = c
-        .create("busybox", &["--no-such-option"])
+        .create_with_options(&lxc::CreateOptions::new("busybox").args(["--no-such-option"]))
         .expect_err("the template refuses the option");
     let s = e.to_string();
     assert!(
@@ -91,13 +91,12 @@ fn a_failed_create_says_what_liblxc_and_the_template_said() {
     assert!(s.contains("stderr:") && s.contains("no-such-option"), "{s}");
     let e = lx
         .container("notmpl")
-        .create("no-such-template", &[])
+        .create("no-such-template")
         .expect_err("no such template");
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert!(e.to_string().contains("no-such-template"), "{e}");
     // A failed create leaves the object as it was: a second try works.
-    c.create("busybox", &[])
-        .expect("create after a failed create");
+    c.create("busybox").expect("create after a failed create");
     assert!(c.is_defined());
     assert_eq!(c.config_item("lxc.uts.name").expect("uts"), "badopt");
 }

@@ -20,20 +20,25 @@ const LXC_DOWNLOAD: &str = "/usr/share/lxc/templates/lxc-download";
 
 /// Every download option set, as go-lxc's `TemplateOptions` has them.
 fn full_download() -> DownloadOptions {
-    DownloadOptions {
-        variant: Some("cloud".into()),
-        server: Some("images.example.org".into()),
-        key_id: Some("0x1234ABCD".into()),
-        key_server: Some("hkps://keys.example.org".into()),
-        disable_validation: true,
-        flush_cache: true,
-        force_cache: true,
-        ..DownloadOptions::new("debian", "bookworm", "amd64")
+    {
+        let mut __o = DownloadOptions::new("debian", "bookworm", "amd64");
+        __o.variant = Some("cloud".into());
+        __o.server = Some("images.example.org".into());
+        __o.key_id = Some("0x1234ABCD".into());
+        __o.key_server = Some("hkps://keys.example.org".into());
+        __o.disable_validation = true;
+        __o.flush_cache = true;
+        __o.force_cache = true;
+        __o
     }
 }
 
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn os_strings(v: &[&str]) -> Vec<std::ffi::OsString> {
+    v.iter().map(Into::into).collect()
 }
 
 /// The `getopt -o SHORT -l LONG` spec of the installed `lxc-download`, read from the script.
@@ -69,14 +74,15 @@ fn parse_like_lxc_download(args: &[String]) -> Result<String, String> {
 
 #[test]
 fn download_args_are_go_lxc_s_list_in_go_lxc_s_order() {
-    let opts = CreateOptions {
-        args: strings(&["--extra", "x"]),
-        ..CreateOptions::download(full_download())
+    let opts = {
+        let mut __o = CreateOptions::download(full_download());
+        __o.args = os_strings(&["--extra", "x"]);
+        __o
     };
     assert_eq!(opts.template.as_deref(), Some("download"));
     assert_eq!(
         opts.template_args().expect("template args"),
-        strings(&[
+        os_strings(&[
             "--dist",
             "debian",
             "--release",
@@ -114,11 +120,12 @@ fn the_installed_lxc_download_parses_the_list_as_meant() {
         return;
     }
     // Every option the installed template takes: getopt maps each flag to its value.
-    let opts = DownloadOptions {
-        key_id: None,
-        key_server: None,
-        disable_validation: false,
-        ..full_download()
+    let opts = {
+        let mut __o = full_download();
+        __o.key_id = None;
+        __o.key_server = None;
+        __o.disable_validation = false;
+        __o
     };
     let args = opts.args().unwrap();
     assert_eq!(
@@ -158,26 +165,29 @@ fn the_installed_lxc_download_parses_the_list_as_meant() {
 
 #[test]
 fn option_mistakes_are_invalid_arguments() {
-    let no_arch = CreateOptions::download(DownloadOptions {
-        arch: String::new(),
-        ..full_download()
+    let no_arch = CreateOptions::download({
+        let mut __o = full_download();
+        __o.arch = String::new();
+        __o
     });
     let e = no_arch.template_args().expect_err("arch is required");
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert!(e.to_string().contains("DownloadOptions::arch"), "{e}");
 
-    let empty_variant = DownloadOptions {
-        variant: Some(String::new()),
-        ..full_download()
+    let empty_variant = {
+        let mut __o = full_download();
+        __o.variant = Some(String::new());
+        __o
     };
     let e = empty_variant
         .args()
         .expect_err("a set option must not be empty");
     assert!(e.to_string().contains("--variant"), "{e}");
 
-    let wrong_template = CreateOptions {
-        download: Some(full_download()),
-        ..CreateOptions::new("busybox")
+    let wrong_template = {
+        let mut __o = CreateOptions::new("busybox");
+        __o.download = Some(full_download());
+        __o
     };
     let e = wrong_template
         .template_args()
@@ -186,15 +196,17 @@ fn option_mistakes_are_invalid_arguments() {
     assert!(e.to_string().contains("need the download template"), "{e}");
 
     // An absolute path to lxc-download is the download template too.
-    let by_path = CreateOptions {
-        download: Some(DownloadOptions::new("debian", "bookworm", "amd64")),
-        ..CreateOptions::new(LXC_DOWNLOAD)
+    let by_path = {
+        let mut __o = CreateOptions::new(LXC_DOWNLOAD);
+        __o.download = Some(DownloadOptions::new("debian", "bookworm", "amd64"));
+        __o
     };
     assert_eq!(by_path.template_args().unwrap().len(), 6);
 
-    let no_template = CreateOptions {
-        args: strings(&["-x"]),
-        ..CreateOptions::default()
+    let no_template = {
+        let mut __o = CreateOptions::default();
+        __o.args = os_strings(&["-x"]);
+        __o
     };
     let e = no_template
         .template_args()
@@ -298,10 +310,11 @@ fn root_mount(c: &Container) -> String {
 fn create_with_options_on_dir() {
     let lx = lxcpath!();
     let c = lx.container("ondir");
-    c.create_with_options(&CreateOptions {
-        backing_store: Some(BackingStore::Dir),
-        flags: CreateFlags::QUIET,
-        ..CreateOptions::new("busybox")
+    c.create_with_options(&{
+        let mut __o = CreateOptions::new("busybox");
+        __o.backing_store = Some(BackingStore::Dir);
+        __o.flags = CreateFlags::QUIET;
+        __o
     })
     .expect("create on dir");
     assert!(c.is_defined());
@@ -325,15 +338,17 @@ fn create_with_options_on_dir() {
 fn create_with_options_on_a_64_mib_ext4_loop_file() {
     let lx = lxcpath!();
     let c = lx.container("onloop");
-    c.create_with_options(&CreateOptions {
-        backing_store: Some(BackingStore::Loop),
-        bdev_specs: Some(BdevSpecs {
-            fstype: Some("ext4".into()),
-            fssize: MIB_64,
-            ..BdevSpecs::default()
-        }),
-        flags: CreateFlags::QUIET,
-        ..CreateOptions::new("busybox")
+    c.create_with_options(&{
+        let mut __o = CreateOptions::new("busybox");
+        __o.backing_store = Some(BackingStore::Loop);
+        __o.bdev_specs = Some({
+            let mut __o = BdevSpecs::default();
+            __o.fstype = Some("ext4".into());
+            __o.fssize = MIB_64;
+            __o
+        });
+        __o.flags = CreateFlags::QUIET;
+        __o
     })
     .expect("create on a loop file");
     let rootdev = lx.path().join("onloop/rootdev");
@@ -378,15 +393,17 @@ fn create_on_a_loop_file_with_an_unknown_filesystem_fails_and_cleans_up() {
     let lx = lxcpath!();
     let c = lx.container("badfs");
     let e = c
-        .create_with_options(&CreateOptions {
-            backing_store: Some(BackingStore::Loop),
-            bdev_specs: Some(BdevSpecs {
-                fstype: Some("nosuchfs".into()),
-                fssize: MIB_64,
-                ..BdevSpecs::default()
-            }),
-            flags: CreateFlags::QUIET,
-            ..CreateOptions::new("busybox")
+        .create_with_options(&{
+            let mut __o = CreateOptions::new("busybox");
+            __o.backing_store = Some(BackingStore::Loop);
+            __o.bdev_specs = Some({
+                let mut __o = BdevSpecs::default();
+                __o.fstype = Some("nosuchfs".into());
+                __o.fssize = MIB_64;
+                __o
+            });
+            __o.flags = CreateFlags::QUIET;
+            __o
         })
         .expect_err("there is no mkfs.nosuchfs");
     assert_eq!(e.operation(), "create");
@@ -427,9 +444,10 @@ fn clone_into_another_lxcpath_with_and_without_keep_name() {
     let orig = lx.busybox("orig");
 
     let copy = orig
-        .clone_with_options(&CloneOptions {
-            lxcpath: Some(other.path().to_owned()),
-            ..CloneOptions::new("copy")
+        .clone_with_options(&{
+            let mut __o = CloneOptions::new("copy");
+            __o.lxcpath = Some(other.path().to_owned());
+            __o
         })
         .expect("clone into another lxcpath");
     assert_eq!(copy.name(), "copy");
@@ -455,10 +473,11 @@ fn clone_into_another_lxcpath_with_and_without_keep_name() {
     assert_eq!(orig.state().unwrap(), State::Stopped, "the original stays");
 
     let kept = orig
-        .clone_with_options(&CloneOptions {
-            lxcpath: Some(other.path().to_owned()),
-            flags: CloneFlags::KEEP_NAME,
-            ..CloneOptions::new("kept")
+        .clone_with_options(&{
+            let mut __o = CloneOptions::new("kept");
+            __o.lxcpath = Some(other.path().to_owned());
+            __o.flags = CloneFlags::KEEP_NAME;
+            __o
         })
         .expect("clone with KEEP_NAME");
     assert_eq!(kept.config_item("lxc.uts.name").unwrap(), "orig");
@@ -466,9 +485,10 @@ fn clone_into_another_lxcpath_with_and_without_keep_name() {
 
     // The same name is fine in another lxcpath; the original's name is kept without KEEP_NAME too.
     let same = orig
-        .clone_with_options(&CloneOptions {
-            lxcpath: Some(other.path().to_owned()),
-            ..CloneOptions::default()
+        .clone_with_options(&{
+            let mut __o = CloneOptions::default();
+            __o.lxcpath = Some(other.path().to_owned());
+            __o
         })
         .expect("clone under the same name into another lxcpath");
     assert_eq!(same.name(), "orig");
@@ -527,9 +547,10 @@ fn clone_onto_a_new_loop_store_with_a_new_size_and_hook_args() {
     // interpret are refused, and nothing is cloned.
     for bad in ["two words", "a;b", "$HOME", ""] {
         let e = orig
-            .clone_with_options(&CloneOptions {
-                hook_args: strings(&["one", bad]),
-                ..CloneOptions::new("refused")
+            .clone_with_options(&{
+                let mut __o = CloneOptions::new("refused");
+                __o.hook_args = strings(&["one", bad]);
+                __o
             })
             .expect_err("not a plain word");
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
@@ -539,11 +560,12 @@ fn clone_onto_a_new_loop_store_with_a_new_size_and_hook_args() {
     assert!(!record.exists(), "no hook ran");
 
     let copy = orig
-        .clone_with_options(&CloneOptions {
-            backing_store: Some(BackingStore::Loop),
-            new_size: MIB_64,
-            hook_args: strings(&["one", "--two=2", "/three"]),
-            ..CloneOptions::new("onloop")
+        .clone_with_options(&{
+            let mut __o = CloneOptions::new("onloop");
+            __o.backing_store = Some(BackingStore::Loop);
+            __o.new_size = MIB_64;
+            __o.hook_args = strings(&["one", "--two=2", "/three"]);
+            __o
         })
         .expect("clone onto a loop store");
     let rootdev = lx.path().join("onloop/rootdev");

@@ -521,7 +521,7 @@ fn create_preserves_the_callers_process_state() {
     let lx = lxcpath!();
     let c = lx.container("pcreate");
     assert_preserves("create()", || {
-        c.create("busybox", &[]).unwrap();
+        c.create("busybox").unwrap();
     });
     assert!(c.is_defined());
     // The rootfs the template made follows liblxc's umask (022), not the caller's 027.
@@ -531,7 +531,7 @@ fn create_preserves_the_callers_process_state() {
     // A create whose template fails, after liblxc changed the umask.
     let c = lx.container("pcreatefail");
     assert_preserves("a failing create()", || {
-        let e = c.create("/bin/false", &[]).unwrap_err();
+        let e = c.create("/bin/false").unwrap_err();
         assert_names(&e, &["create"], "pcreatefail");
     });
     assert!(!c.is_defined());

@@ -10,7 +10,7 @@ fn create_start_stop_destroy() {
     let lx = lxcpath!();
     let c = lx.running("smoke");
     assert_eq!(c.state().unwrap(), State::Running);
-    assert!(c.init_pid().unwrap() > 1);
+    assert!(c.init_pid().map(|p| p as i32).unwrap() > 1);
     c.stop().unwrap();
     c.wait(State::Stopped, Duration::from_secs(10)).unwrap();
     c.destroy().unwrap();

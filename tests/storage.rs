@@ -76,7 +76,13 @@ fn create_on_a_full_filesystem_is_storage_full() {
     let c = Container::new_in("full", &dir).expect("open");
     // Not QUIET: liblxc then keeps the template's stderr, which says what failed.
     let e = c
-        .create_with(Some("busybox"), None, None, CreateFlags::empty(), &[])
+        .create_with(
+            Some("busybox"),
+            None,
+            None,
+            CreateFlags::empty(),
+            &[] as &[&str],
+        )
         .expect_err("600 KiB cannot hold busybox");
     assert_eq!(e.kind(), ErrorKind::StorageFull, "{e}");
     assert!(e.to_string().contains(&*dir.to_string_lossy()), "{e}");
@@ -96,7 +102,13 @@ fn writes_into_a_read_only_lxcpath_are_read_only() {
     let _m = Mounted::read_only(lx.path());
     let fresh = lx.container("new");
     let e = fresh
-        .create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
+        .create_with(
+            Some("busybox"),
+            None,
+            None,
+            CreateFlags::QUIET,
+            &[] as &[&str],
+        )
         .expect_err("read-only lxcpath");
     assert_eq!(e.kind(), ErrorKind::ReadOnly, "create: {e}");
     let e = c.rename("renamed").expect_err("read-only lxcpath");
@@ -126,7 +138,13 @@ fn a_name_with_white_space_is_refused_before_the_template_runs() {
     for name in ["lead space", "trailing "] {
         let c = lx.container(name);
         let e = c
-            .create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
+            .create_with(
+                Some("busybox"),
+                None,
+                None,
+                CreateFlags::QUIET,
+                &[] as &[&str],
+            )
             .expect_err("white space");
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{name:?}: {e}");
     }
@@ -152,7 +170,7 @@ fn save_config_on_a_full_filesystem_keeps_the_old_file() {
     std::fs::create_dir(&dir).unwrap();
     let _m = Mounted::tmpfs(&dir, "1m");
     let c = Container::new_in("cfg", &dir).expect("open");
-    c.create_with(None, None, None, CreateFlags::QUIET, &[])
+    c.create_with(None, None, None, CreateFlags::QUIET, &[] as &[&str])
         .expect("a container with a configuration only");
     let file = dir.join("cfg/config");
     let old = std::fs::read(&file).unwrap();

@@ -279,8 +279,14 @@ fn lifecycle_rounds(path: &Path, name: &str, rounds: usize) -> Result<Timings, S
 
         let t0 = Instant::now();
         step("create");
-        c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-            .map_err(|e| at("create", &e))?;
+        c.create_with(
+            Some("busybox"),
+            None,
+            None,
+            CreateFlags::QUIET,
+            &[] as &[&str],
+        )
+        .map_err(|e| at("create", &e))?;
         c.clear_config_item("lxc.net")
             .map_err(|e| at("clear lxc.net", &e))?;
         c.set_config_item("lxc.net.0.type", "empty")
@@ -297,7 +303,10 @@ fn lifecycle_rounds(path: &Path, name: &str, rounds: usize) -> Result<Timings, S
         c.wait(State::Running, SECS_30)
             .map_err(|e| at("wait RUNNING", &e))?;
         t.start.push(t0.elapsed());
-        let pid = c.init_pid().map_err(|e| at("init_pid", &e))?;
+        let pid = c
+            .init_pid()
+            .map(|p| p as i32)
+            .map_err(|e| at("init_pid", &e))?;
         if !Path::new(&format!("/proc/{pid}")).exists() {
             return Err(at("init_pid", &format!("init pid {pid} does not exist")));
         }

@@ -3,6 +3,7 @@
 mod common;
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use lxc::{ErrorKind, Version};
 
@@ -14,9 +15,9 @@ fn runtime_and_header_versions_are_read() {
     let _turn = VERSION.lock().unwrap_or_else(|p| p.into_inner());
     let rt = lxc::runtime_version();
     assert!(rt.at_least(Version::new(4, 0, 0)), "runtime {rt}");
-    let s = lxc::version().expect("lxc_get_version");
+    let s = lxc::version();
     assert_eq!(
-        Version::parse(&s),
+        Version::parse(s),
         Some(rt),
         "{s:?} parses to the runtime version"
     );
@@ -36,11 +37,12 @@ fn a_member_newer_than_the_runtime_is_unsupported_and_not_touched() {
         && lxc::header_version().starts_with('6')
     {
         // On liblxc 6 the member exists: it must work.
-        c.set_timeout(5).expect("set_timeout on liblxc 6");
+        c.set_timeout(Some(Duration::from_secs(5)))
+            .expect("set_timeout on liblxc 6");
         return;
     }
     let e = c
-        .set_timeout(5)
+        .set_timeout(Some(Duration::from_secs(5)))
         .expect_err("set_timeout must be refused before liblxc 6.0");
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
     assert_eq!(e.since(), Some(Version::new(6, 0, 0)));
@@ -63,7 +65,7 @@ fn the_test_override_cannot_pretend_a_newer_library() {
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert_eq!(
         lxc::runtime_version(),
-        Version::parse(&lxc::version().unwrap()).unwrap()
+        Version::parse(lxc::version()).unwrap()
     );
 }
 

@@ -58,8 +58,14 @@ fn sh(args: &[&str]) {
 
 fn busybox(path: &Path, name: &str) -> Container {
     let c = Container::new_in(name, path).unwrap();
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-        .unwrap();
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .unwrap();
     c.clear_config_item("lxc.net").unwrap();
     c.set_config_item("lxc.net.0.type", "empty").unwrap();
     c.save_config(None).unwrap();

@@ -109,8 +109,14 @@ fn main() {
     let (rounds, scale) = if full { (15, 1) } else { (3, 20) };
     let dir = tempfile::tempdir().expect("lxcpath");
     let c = Container::new_in("bench", dir.path()).expect("open");
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-        .expect("create");
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .expect("create");
     c.clear_config_item("lxc.net").unwrap();
     c.set_config_item("lxc.net.0.type", "empty").unwrap();
     c.save_config(None).unwrap();

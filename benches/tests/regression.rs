@@ -45,8 +45,14 @@ fn per_call_overhead_stays_small() {
     }
     let dir = tempfile::tempdir().unwrap();
     let c = Container::new_in("regress", dir.path()).unwrap();
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-        .unwrap();
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .unwrap();
     c.set_config_item("lxc.net.0.type", "empty").unwrap();
     let p = c.as_ptr();
     let key = CString::new("lxc.uts.name").unwrap();

@@ -75,6 +75,11 @@ pub enum Class {
     Timeout,
     /// `int` seconds of `wait`: 0 waits forever in liblxc 5.0, so it is refused.
     WaitTimeout,
+    /// `int` seconds that later calls wait (`set_timeout`): -1 for no limit. Unlike [`Class::Timeout`],
+    /// this call itself does not wait.
+    Seconds,
+    /// `int` terminal number: -1 for the first free one, 0 for the console, 1 and up for a tty.
+    TtyNum,
     /// `const char *` that ends up in a configuration file: no NUL, no newline.
     ConfigStr,
     /// `uint64_t`.
@@ -395,6 +400,10 @@ pub struct Member {
     pub silent: Option<Silent>,
     /// How it really fails, in words; quoted in declaration errors and in error messages.
     pub fails: &'static str,
+    /// The Rust method that returns this member's value as bytes, for a member whose text liblxc
+    /// does not promise to be UTF-8 (a configuration value, a cgroup file): the `InvalidData`
+    /// error of the text getter names it.
+    pub bytes: Option<&'static str>,
 }
 
 impl Member {
@@ -429,6 +438,7 @@ impl Member {
             timeout_means: "",
             silent: None,
             fails: "",
+            bytes: None,
         }
     }
 
@@ -508,6 +518,12 @@ impl Member {
     /// Sets how it fails, in words.
     pub const fn fails(mut self, f: &'static str) -> Member {
         self.fails = f;
+        self
+    }
+
+    /// Names the Rust method that returns the value as bytes (see [`Member::bytes`]).
+    pub const fn bytes(mut self, method: &'static str) -> Member {
+        self.bytes = Some(method);
         self
     }
 

@@ -161,12 +161,14 @@ pub const MEMBERS: &[Member] = &[
         .fails(RETURNS_FALSE),
     method("get_config_item", "int", &[a("const char *", "key", Str), BUF[0], BUF[1]], Err::Neg, Proto::BufString, "0.9.0")
         .config(Config::Held)
-        .fails("returns -1 without a configuration and -22 (-EINVAL) for an unknown key"),
+        .fails("returns -1 without a configuration and -22 (-EINVAL) for an unknown key")
+        .bytes("config_item_bytes"),
     method("get_running_config_item", "char *", &[a("const char *", "key", Str)], Err::Null, Proto::MallocStr, "1.0.0")
         .needs(Running)
         .blocks(Monitor)
         .silent(ErrorKind::NotFound, "the running container's monitor has no value for this key (an unknown key, or one that is not set)")
-        .fails("returns NULL on failure"),
+        .fails("returns NULL on failure")
+        .bytes("running_config_item_bytes"),
     method("get_keys", "int", &[a("const char *", "key", OptStr), BUF[0], BUF[1]], Err::Neg, Proto::BufString, "0.9.0")
         .needs(Defined)
         .fails("returns -1 or a negative errno"),
@@ -178,7 +180,8 @@ pub const MEMBERS: &[Member] = &[
         .fails("returns NULL both for an error and for no addresses"),
     method("get_cgroup_item", "int", &[a("const char *", "subsys", Str), BUF[0], BUF[1]], Err::Neg, Proto::BufString, "0.9.0")
         .needs(Running)
-        .fails("returns -1 when stopped and a negative errno for a bad key"),
+        .fails("returns -1 when stopped and a negative errno for a bad key")
+        .bytes("cgroup_item_bytes"),
     method("set_cgroup_item", "bool", &[a("const char *", "subsys", Str), a("const char *", "value", Str)], Err::False, Proto::Unit, "0.9.0")
         .needs(Running)
         .fails(RETURNS_FALSE),
@@ -199,7 +202,7 @@ pub const MEMBERS: &[Member] = &[
         .needs(Running)
         .blocks(Monitor)
         .fails("returns -1 or a negative errno"),
-    method("console", "int", &[a("int", "ttynum", Int), a("int", "stdinfd", Fd), a("int", "stdoutfd", Fd), a("int", "stderrfd", Fd), a("int", "escape", Int)], Err::NegOne, Proto::Unit, "1.0.0")
+    method("console", "int", &[a("int", "ttynum", TtyNum), a("int", "stdinfd", Fd), a("int", "stdoutfd", Fd), a("int", "stderrfd", Fd), a("int", "escape", Int)], Err::NegOne, Proto::Unit, "1.0.0")
         .needs(Running)
         .blocks(Long("until the escape key is typed"))
         .fails("returns -1 on failure"),
@@ -315,7 +318,7 @@ pub const MEMBERS: &[Member] = &[
         .needs(Running)
         .blocks(Monitor)
         .fails("returns a negative errno"),
-    method("set_timeout", "bool", &[a("int", "timeout", Int)], Err::False, Proto::Unit, "6.0.0")
+    method("set_timeout", "bool", &[a("int", "timeout", Seconds)], Err::False, Proto::Unit, "6.0.0")
         .fails("returns false for a timeout that is neither -1 nor positive"),
     // Free functions.
     free("lxc_container_new", "struct lxc_container *", &[a("const char *", "name", Name), a("const char *", "configpath", OptLxcPath)], Err::Null, Proto::Container, "0.9.0")

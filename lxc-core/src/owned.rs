@@ -153,6 +153,7 @@ fn memchr0(b: &[u8]) -> Option<usize> {
 /// the backing store passed with it: `dir` for `dir`, `fstype` and `fssize` for `loop`, `lvm` and
 /// `btrfs`, `zfs_root` for `zfs`, `lvm_*` for `lvm`, `rbd_*` for `rbd`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BdevSpecs {
     /// Filesystem type for block-backed stores, e.g. `"ext4"`.
     pub fstype: Option<String>,
@@ -168,7 +169,7 @@ pub struct BdevSpecs {
     pub lvm_thinpool: Option<String>,
     /// Root filesystem directory for `dir`. It must not exist yet or be empty: liblxc deletes it
     /// when create fails.
-    pub dir: Option<String>,
+    pub dir: Option<std::path::PathBuf>,
     /// Image name for `rbd`.
     pub rbd_name: Option<String>,
     /// Pool for `rbd`.
@@ -201,11 +202,11 @@ impl BdevSpecsC {
             }
         }
         let mut strings = Vec::new();
-        let mut lend = |name: &'static str, v: &Option<String>| -> Result<*const c_char> {
+        let mut lend = |name: &'static str, v: Option<&std::ffi::OsStr>| -> Result<*const c_char> {
             match v {
                 None => Ok(ptr::null()),
                 Some(v) => {
-                    let c = CString::new(v.as_bytes()).map_err(|e| {
+                    let c = CString::new(os_bytes(v)).map_err(|e| {
                         Error::new(
                             ErrorKind::InvalidArgument,
                             "create",
@@ -221,14 +222,17 @@ impl BdevSpecsC {
                 }
             }
         };
-        let fstype = lend("fstype", &s.fstype)?;
-        let zfs = lend("zfs_root", &s.zfs_root)?;
-        let vg = lend("lvm_vg", &s.lvm_vg)?;
-        let lv = lend("lvm_lv", &s.lvm_lv)?;
-        let thin = lend("lvm_thinpool", &s.lvm_thinpool)?;
-        let dir = lend("dir", &s.dir)?;
-        let rbdn = lend("rbd_name", &s.rbd_name)?;
-        let rbdp = lend("rbd_pool", &s.rbd_pool)?;
+        let fstype = lend("fstype", s.fstype.as_deref().map(std::ffi::OsStr::new))?;
+        let zfs = lend("zfs_root", s.zfs_root.as_deref().map(std::ffi::OsStr::new))?;
+        let vg = lend("lvm_vg", s.lvm_vg.as_deref().map(std::ffi::OsStr::new))?;
+        let lv = lend("lvm_lv", s.lvm_lv.as_deref().map(std::ffi::OsStr::new))?;
+        let thin = lend(
+            "lvm_thinpool",
+            s.lvm_thinpool.as_deref().map(std::ffi::OsStr::new),
+        )?;
+        let dir = lend("dir", s.dir.as_deref().map(std::path::Path::as_os_str))?;
+        let rbdn = lend("rbd_name", s.rbd_name.as_deref().map(std::ffi::OsStr::new))?;
+        let rbdp = lend("rbd_pool", s.rbd_pool.as_deref().map(std::ffi::OsStr::new))?;
         // SAFETY: every pointer is null or points into `strings`, which lives as long as the result.
         let ptr = unsafe {
             ffi::lxcrs_glue_bdev_specs_new(fstype, s.fssize, zfs, vg, lv, thin, dir, rbdn, rbdp)

@@ -44,8 +44,16 @@ impl Container {
     /// helpers [`memory_usage`](Container::memory_usage), [`memory_limit`](Container::memory_limit),
     /// [`cpu_usage`](Container::cpu_usage) and [`pids_limit`](Container::pids_limit) pick the right
     /// key themselves.
+    ///
+    /// A cgroup file that is not UTF-8 is [`InvalidData`](lxc_core::ErrorKind::InvalidData): read
+    /// it with [`Container::cgroup_item_bytes`].
     #[lxc_method(get_cgroup_item)]
     pub fn cgroup_item(&self, key: &str) -> Result<String>;
+
+    /// The content of the cgroup file `key` of the running container, byte for byte, as
+    /// [`Container::cgroup_item`] reads it.
+    #[lxc_method(get_cgroup_item)]
+    pub fn cgroup_item_bytes(&self, key: &str) -> Result<Vec<u8>>;
 
     /// Writes `value` to the cgroup file `key` of the running container, e.g.
     /// `set_cgroup_item("memory.limit_in_bytes", "67108864")`. The change lasts until the container

@@ -18,6 +18,7 @@ use crate::Container;
 /// stays reserved while [`keeper`](ConsoleFd::keeper) is open; dropping a `ConsoleFd` closes both
 /// descriptors, which frees the terminal for the next caller.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ConsoleFd {
     /// The terminal's number: `1` for `tty1`, …, or `0` for the console (`/dev/console`).
     pub tty_num: u32,
@@ -96,7 +97,7 @@ impl Container {
         }
     }
 
-    /// Runs an interactive session on terminal `tty_num` (`-1`: the first free one, `0`: the
+    /// Runs an interactive session on terminal `tty_num` (`None`: the first free one, `Some(0)`: the
     /// console), as `lxc-console` does: proxies `stdin` to the terminal and the terminal to `stdout`,
     /// until the user types the escape key followed by `q`. `escape` is the control key's number,
     /// `1` for Ctrl-a (what `lxc-console` uses), `2` for Ctrl-b, …; typing it twice sends it once.
@@ -112,7 +113,7 @@ impl Container {
     /// // `c` is a running Container; it moves to the session's thread.
     /// let session = std::thread::spawn(move || {
     ///     let (i, o, e) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
-    ///     c.console(-1, i.as_fd(), o.as_fd(), e.as_fd(), 1) // detach with Ctrl-a q
+    ///     c.console(None, i.as_fd(), o.as_fd(), e.as_fd(), 1) // detach with Ctrl-a q
     /// });
     /// session.join().expect("console thread")?;
     /// # Ok(())
@@ -123,32 +124,30 @@ impl Container {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidArgument`] for a terminal number below `-1` or an escape key outside
+    /// [`ErrorKind::InvalidArgument`] for a terminal number above `i32::MAX` or an escape key outside
     /// `1..=26` (Ctrl-a to Ctrl-z: liblxc would take any other as given, and the session could not
     /// be left), checked before anything changes; [`ErrorKind::NotRunning`] when the container
     /// does not run, and [`ErrorKind::Failed`] with liblxc's reason otherwise.
     #[lxc_method(console, pre = Self::console_keys)]
     pub fn console(
         &self,
-        tty_num: i32,
+        tty_num: Option<u32>,
         stdin: BorrowedFd<'_>,
         stdout: BorrowedFd<'_>,
         stderr: BorrowedFd<'_>,
         escape: i32,
     ) -> Result<()>;
 
-    /// liblxc takes any terminal number below -1 as -1 and any escape key.
+    /// liblxc takes any escape key.
     fn console_keys(
         &self,
-        tty_num: i32,
+        _: Option<u32>,
         _: BorrowedFd<'_>,
         _: BorrowedFd<'_>,
         _: BorrowedFd<'_>,
         escape: i32,
     ) -> Result<()> {
-        let why = if tty_num < -1 {
-            format!("terminal number {tty_num}: use -1 for the first free terminal, 0 for the console, or 1 and up")
-        } else if !(1..=26).contains(&escape) {
+        let why = if !(1..=26).contains(&escape) {
             format!("escape key {escape}: use 1 (Ctrl-a) to 26 (Ctrl-z)")
         } else {
             return Ok(());
@@ -157,8 +156,8 @@ impl Container {
     }
 
     /// Reads the container's console ring buffer: what the container wrote to its console
-    /// (`/dev/console`) since the last read, up to the buffer's size, as raw bytes. With `clear`,
-    /// the buffer is emptied after the read.
+    /// (`/dev/console`) since the last read, up to the buffer's size, as raw bytes. The buffer
+    /// keeps them; [`Container::take_console_log`] reads and empties it in one call.
     ///
     /// The buffer exists only when `lxc.console.buffer.size` (e.g. `4096`, or `auto`) was set
     /// before the container started; with `lxc.console.logfile` liblxc also writes it to a file.
@@ -170,8 +169,24 @@ impl Container {
     /// [`ErrorKind::NotRunning`] when the container is not running; [`ErrorKind::NotFound`] when it
     /// has no console ring buffer (liblxc returns `-EFAULT`); `console_log` errors (a negative errno)
     /// otherwise. An empty buffer (`-ENODATA`) is `Ok` with no bytes.
+    pub fn console_log(&self) -> Result<Vec<u8>> {
+        self.read_console_log(false)
+    }
+
+    /// Reads the container's console ring buffer, as [`Container::console_log`], and empties it
+    /// in the same call.
+    ///
+    /// # Errors
+    ///
+    /// As [`Container::console_log`].
+    #[doc(alias = "console_log")]
+    pub fn take_console_log(&self) -> Result<Vec<u8>> {
+        self.read_console_log(true)
+    }
+
+    /// liblxc's `console_log`: reads the ring buffer, and with `clear` empties it after the read.
     #[lxc_method(console_log)]
-    pub fn console_log(&self, clear: bool) -> Result<Vec<u8>> {
+    fn read_console_log(&self, clear: bool) -> Result<Vec<u8>> {
         let read = true;
         // In: the most to read (0: everything). Out: how much was read.
         let mut read_max: u64 = 0;
@@ -224,6 +239,6 @@ impl Container {
     /// As [`Container::console_log`].
     #[doc(alias = "console_log")]
     pub fn clear_console_log(&self) -> Result<()> {
-        self.console_log(true).map(drop)
+        self.take_console_log().map(drop)
     }
 }

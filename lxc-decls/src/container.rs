@@ -1,5 +1,6 @@
 //! `Container`: the handle, and one declaration per member of `struct lxc_container`.
 
+use std::ffi::OsStr;
 use std::fmt;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -145,14 +146,21 @@ impl Container {
         self.handle.as_ptr()
     }
 
-    /// Creates the container from `template` (for example `"busybox"` or `"download"`) with its
-    /// arguments, on a `dir` backing store in the lxcpath.
+    /// Creates the container from `template` (for example `"busybox"`), without template
+    /// arguments, on a `dir` backing store in the lxcpath. Arguments, another backing store or
+    /// flags: [`Container::create_with_options`].
     ///
     /// # Errors
     ///
     /// As [`Container::create_with`].
-    pub fn create(&self, template: &str, args: &[&str]) -> Result<()> {
-        self.create_with(Some(template), None, None, CreateFlags::empty(), args)
+    pub fn create(&self, template: &str) -> Result<()> {
+        self.create_with(
+            Some(template),
+            None,
+            None,
+            CreateFlags::empty(),
+            &[] as &[&str],
+        )
     }
 
     /// An error of `op` about this container that lxc-rs found itself (a refused argument, a
@@ -172,7 +180,7 @@ impl Container {
     ///
     /// As [`Container::start_with`].
     pub fn start(&self) -> Result<()> {
-        self.start_with(false, &[] as &[&str])
+        self.start_with(crate::StartMode::Boot, &[] as &[&str])
     }
 }
 
@@ -195,9 +203,10 @@ impl Container {
     #[lxc_method(is_running)]
     pub fn is_running(&self) -> bool;
 
-    /// The pid of the container's init, as seen from the host.
+    /// The pid of the container's init, as seen from the host. A pid is a `u32` throughout
+    /// lxc-rs, as in [`std::process::Child::id`] and [`Child::id`](crate::Child::id).
     #[lxc_method(init_pid)]
-    pub fn init_pid(&self) -> Result<i32>;
+    pub fn init_pid(&self) -> Result<u32>;
 
     /// Loads the configuration from `alt_file`, or from the container's own file with `None`.
     ///
@@ -293,7 +302,7 @@ impl Container {
         bdevtype: Option<&str>,
         specs: Option<&BdevSpecs>,
         flags: CreateFlags,
-        argv: &[&str],
+        argv: &[impl AsRef<OsStr>],
     ) -> Result<()>;
 
     /// The container's directory, when it is not there before `create` (a failure removes it
@@ -304,7 +313,7 @@ impl Container {
         _: Option<&str>,
         _: Option<&BdevSpecs>,
         _: CreateFlags,
-        _: &[&str],
+        _: &[impl AsRef<OsStr>],
     ) -> Result<Option<PathBuf>> {
         let lxcpath = self.config_path()?;
         // liblxc hands the rootfs path to the template's shell unquoted: a space splits it, and
@@ -352,7 +361,7 @@ impl Container {
         _: Option<&str>,
         _: Option<&BdevSpecs>,
         _: CreateFlags,
-        _: &[&str],
+        _: &[impl AsRef<OsStr>],
     ) -> Result<()> {
         self.clear_config();
         self.load_config(None)
@@ -370,7 +379,7 @@ impl Container {
         _: Option<&str>,
         _: Option<&BdevSpecs>,
         _: CreateFlags,
-        _: &[&str],
+        _: &[impl AsRef<OsStr>],
     ) -> lxc_core::Error {
         if let (Some(dir), false) = (made, e.kind() == lxc_core::ErrorKind::AlreadyExists) {
             let _ = std::fs::remove_dir_all(dir);
@@ -413,12 +422,32 @@ impl Container {
 
     /// The value of a configuration item, e.g. `lxc.uts.name`; `""` when unset. List-valued items
     /// come one per line.
+    ///
+    /// # Errors
+    ///
+    /// A value that is not UTF-8 (liblxc keeps a configuration file's bytes as they are) is
+    /// [`InvalidData`](lxc_core::ErrorKind::InvalidData): read it with
+    /// [`Container::config_item_bytes`].
     #[lxc_method(get_config_item)]
     pub fn config_item(&self, key: &str) -> Result<String>;
 
+    /// The value of a configuration item as liblxc holds it, byte for byte, whether or not it is
+    /// UTF-8 (a path, a hook's arguments); `[]` when unset.
+    #[lxc_method(get_config_item)]
+    pub fn config_item_bytes(&self, key: &str) -> Result<Vec<u8>>;
+
     /// The value of a configuration item in the running container's monitor.
+    ///
+    /// # Errors
+    ///
+    /// A value that is not UTF-8 is [`InvalidData`](lxc_core::ErrorKind::InvalidData): read it
+    /// with [`Container::running_config_item_bytes`].
     #[lxc_method(get_running_config_item)]
     pub fn running_config_item(&self, key: &str) -> Result<String>;
+
+    /// The value of a configuration item in the running container's monitor, byte for byte.
+    #[lxc_method(get_running_config_item)]
+    pub fn running_config_item_bytes(&self, key: &str) -> Result<Vec<u8>>;
 
     /// The configuration keys under `prefix` (`None`: every key liblxc supports). With a prefix,
     /// liblxc gives the sub-keys without it: `keys(Some("lxc.net.0"))` lists `"type"`, `"link"`, … as
@@ -453,10 +482,10 @@ impl Container {
     #[lxc_method(init_pidfd)]
     pub fn init_pidfd(&self) -> Result<OwnedFd>;
 
-    /// Sets the timeout, in seconds, of the queries to the monitor (`state`, `is_running`); -1 for
-    /// none. Needs liblxc 6.0.
+    /// Sets how long the queries to the monitor (`state`, `is_running`) wait for an answer, in
+    /// whole seconds (rounded up); `None` for no limit. Needs liblxc 6.0.
     #[lxc_method(set_timeout)]
-    pub fn set_timeout(&self, seconds: i32) -> Result<()>;
+    pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()>;
 }
 
 /// Why `value` cannot work for `key`, for the keys whose values liblxc 5.0.2 accepts unchecked.

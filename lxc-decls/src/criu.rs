@@ -73,6 +73,7 @@ bitflags::bitflags! {
 
 /// The answer of a [`MigrateCommand::FeatureCheck`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct FeatureCheck {
     /// What was asked.
     pub requested: MigrateFeatures,
@@ -99,14 +100,46 @@ pub enum MigrateOutcome {
     Features(FeatureCheck),
 }
 
+/// What becomes of the container after a successful [`Container::checkpoint`] (liblxc's `stop`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AfterCheckpoint {
+    /// The container stops once its state is on disk (to be restored later, or elsewhere).
+    Stop,
+    /// The container keeps running (CRIU's `--leave-running`).
+    KeepRunning,
+}
+crate::lower_as_bool!(AfterCheckpoint, AfterCheckpoint::Stop);
+
+/// How much CRIU logs into `<directory>/dump.log` or `restore.log` (liblxc's `verbose`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum CriuVerbosity {
+    /// CRIU's default level.
+    #[default]
+    Normal,
+    /// CRIU's most verbose level (`-v4`).
+    Verbose,
+}
+crate::lower_as_bool!(CriuVerbosity, CriuVerbosity::Verbose);
+
 /// A CRIU page server that a dump sends the memory pages to, instead of the images directory
 /// (`criu page-server` running on the destination).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct PageServer {
     /// Its address, e.g. `"192.0.2.7"`.
     pub address: String,
     /// Its port.
     pub port: u16,
+}
+
+impl PageServer {
+    /// The page server at `address`:`port`.
+    pub fn new(address: impl Into<String>, port: u16) -> PageServer {
+        PageServer {
+            address: address.into(),
+            port,
+        }
+    }
 }
 
 /// The options of [`Container::migrate`]: every field of liblxc's `struct migrate_opts`.
@@ -116,14 +149,14 @@ pub struct PageServer {
 ///
 /// # fn main() -> lxc_core::Result<()> {
 /// let c = Container::new("web")?;
-/// c.migrate(MigrateCommand::Dump, &MigrateOptions {
-///     stop: true,
-///     ..MigrateOptions::new("/var/tmp/web.ckpt")
-/// })?;
+/// let mut opts = MigrateOptions::new("/var/tmp/web.ckpt");
+/// opts.stop = true;
+/// c.migrate(MigrateCommand::Dump, &opts)?;
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MigrateOptions {
     /// The images directory: where a dump writes and a restore reads (CRIU's `-D`). liblxc creates
     /// it for a dump. Required except for [`MigrateCommand::FeatureCheck`].
@@ -382,16 +415,33 @@ impl Container {
     /// empty directory or one with a NUL byte; [`ErrorKind::Failed`] when CRIU is missing or fails,
     /// with the `Error` lines of CRIU's `dump.log` as the reason.
     #[lxc_method(checkpoint, pre = Self::criu_dump_log, explain = Self::criu_dump_failed)]
-    pub fn checkpoint(&self, directory: &Path, stop: bool, verbose: bool) -> Result<()>;
+    pub fn checkpoint(
+        &self,
+        directory: &Path,
+        after: AfterCheckpoint,
+        verbosity: CriuVerbosity,
+    ) -> Result<()>;
 
     /// Before a checkpoint: CRIU needs an images directory; its `dump.log` as it was.
-    fn criu_dump_log(&self, directory: &Path, _stop: bool, _verbose: bool) -> Result<CriuLog> {
+    fn criu_dump_log(
+        &self,
+        directory: &Path,
+        _: AfterCheckpoint,
+        _: CriuVerbosity,
+    ) -> Result<CriuLog> {
         require_directory(self, "checkpoint", directory, "the checkpoint directory")?;
         Ok(CriuLog::before(directory, Some("dump")))
     }
 
     #[cold]
-    fn criu_dump_failed(&self, e: Error, log: &CriuLog, _: &Path, _: bool, _: bool) -> Error {
+    fn criu_dump_failed(
+        &self,
+        e: Error,
+        log: &CriuLog,
+        _: &Path,
+        _: AfterCheckpoint,
+        _: CriuVerbosity,
+    ) -> Error {
         match e.kind() {
             ErrorKind::NotRunning | ErrorKind::Running => e,
             _ => explain_criu(e, log, false),
@@ -399,8 +449,8 @@ impl Container {
     }
 
     /// Restores the stopped container with CRIU from the checkpoint in `directory`; it runs
-    /// again, with the processes it had. `verbose` makes CRIU log everything into
-    /// `<directory>/restore.log`.
+    /// again, with the processes it had. [`CriuVerbosity::Verbose`] makes CRIU log everything
+    /// into `<directory>/restore.log`.
     ///
     /// This is [`Container::migrate`] with [`MigrateCommand::Restore`] and only these options. See
     /// where CRIU cannot work in [`Container::checkpoint`].
@@ -413,17 +463,23 @@ impl Container {
     /// [`ErrorKind::Failed`] when CRIU is missing or fails (no checkpoint in `directory`, a kernel CRIU does not support), with the `Error` lines of CRIU's
     /// `restore.log` as the reason.
     #[lxc_method(restore, pre = Self::criu_restore_log, explain = Self::criu_restore_failed)]
-    pub fn restore(&self, directory: &Path, verbose: bool) -> Result<()>;
+    pub fn restore(&self, directory: &Path, verbosity: CriuVerbosity) -> Result<()>;
 
     /// Before a restore: an images directory; its `restore.log` as it was.
-    fn criu_restore_log(&self, directory: &Path, _verbose: bool) -> Result<CriuLog> {
+    fn criu_restore_log(&self, directory: &Path, _: CriuVerbosity) -> Result<CriuLog> {
         require_directory(self, "restore", directory, "the checkpoint directory")?;
         Ok(CriuLog::before(directory, Some("restore")))
     }
 
     /// A restore from a directory that does not exist is `NotFound`; CRIU's log says the rest.
     #[cold]
-    fn criu_restore_failed(&self, e: Error, log: &CriuLog, directory: &Path, _: bool) -> Error {
+    fn criu_restore_failed(
+        &self,
+        e: Error,
+        log: &CriuLog,
+        directory: &Path,
+        _: CriuVerbosity,
+    ) -> Error {
         match e.kind() {
             ErrorKind::NotRunning | ErrorKind::Running => e,
             _ if !directory.is_dir() => {

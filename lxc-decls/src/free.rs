@@ -7,9 +7,12 @@ use lxc_macros::lxc_method;
 
 use crate::container::Container;
 
-/// The version string of the running liblxc, e.g. `"5.0.2"`.
-#[lxc_method(lxc_get_version)]
-pub fn version() -> Result<String>;
+/// The version string of the running liblxc, e.g. `"5.0.2"`, exactly as `lxc_get_version`
+/// reports it (read once; a version string that is not UTF-8 is read lossily). It cannot fail;
+/// `lxc::runtime_version()` gives it parsed.
+pub fn version() -> &'static str {
+    lxc_core::version::runtime_string()
+}
 
 /// A value of liblxc's global configuration (`lxc.lxcpath`, `lxc.default_config`,
 /// `lxc.bdev.lvm.vg`, …). An unknown key is `InvalidArgument`; a known key without a value is

@@ -9,6 +9,31 @@
 // that depends on the facade sees; here, below the facade, that is lxc-core.
 extern crate lxc_core as lxc;
 
+/// Lowers a two-valued enum as liblxc's boolean argument (class `Bool`), true for `$yes`.
+macro_rules! lower_as_bool {
+    ($t:ty, $yes:path) => {
+        $crate::lower_as_bool!(@ $t, $yes, Bool);
+    };
+    (@ $t:ty, $yes:path, $class:ident) => {
+        impl lxc::__private::v1::Lower<lxc::__private::v1::class::$class> for $t {
+            type Holder =
+                <bool as lxc::__private::v1::Lower<lxc::__private::v1::class::$class>>::Holder;
+            fn lower(self) -> std::result::Result<Self::Holder, lxc::__private::LowerError> {
+                <bool as lxc::__private::v1::Lower<lxc::__private::v1::class::$class>>::lower(
+                    matches!(self, $yes),
+                )
+            }
+        }
+    };
+}
+/// Lowers a two-valued enum as liblxc's `int` boolean argument (class `IntBool`).
+macro_rules! lower_as_int_bool {
+    ($t:ty, $yes:path) => {
+        $crate::lower_as_bool!(@ $t, $yes, IntBool);
+    };
+}
+pub(crate) use {lower_as_bool, lower_as_int_bool};
+
 mod cgroup;
 mod console;
 mod container;
@@ -32,9 +57,10 @@ pub use cgroup::CgroupVersion;
 pub use console::ConsoleFd;
 pub use container::Container;
 pub use criu::{
-    FeatureCheck, MigrateCommand, MigrateFeatures, MigrateOptions, MigrateOutcome, PageServer,
+    AfterCheckpoint, CriuVerbosity, FeatureCheck, MigrateCommand, MigrateFeatures, MigrateOptions,
+    MigrateOutcome, PageServer,
 };
-pub use exec::{AttachFlags, Child, Command, Namespaces, Stdio};
+pub use exec::{AttachFlags, Child, Command, Namespaces, Personality, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
 pub use freeze::DEFAULT_FREEZE_TIMEOUT;
@@ -43,4 +69,5 @@ pub use mount::{MountFlags, UnmountFlags};
 pub use network::IpFamily;
 pub use options::{BackingStore, CloneOptions, CreateOptions, DownloadOptions};
 pub use snapshot::Snapshot;
+pub use start::StartMode;
 pub use state::State;

@@ -50,6 +50,7 @@ impl LogLevel {
 
 /// Options of [`init`] (`struct lxc_log`).
 #[derive(Clone, Debug, Default)]
+#[non_exhaustive]
 pub struct LogOptions {
     /// The container name logged with each line, if any.
     pub name: Option<String>,

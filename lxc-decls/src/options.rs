@@ -2,6 +2,7 @@
 //! template's arguments (with the `download` template's options, like go-lxc's `TemplateOptions`),
 //! and the new name, lxcpath, size and hook arguments of a clone.
 
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -118,6 +119,7 @@ impl FromStr for BackingStore {
 /// with "unrecognized option". [`Container::create_with_options`] checks the installed template for
 /// them and refuses the options it does not take, before anything is created.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DownloadOptions {
     /// The distribution, e.g. `"debian"` (`--dist`).
     pub distribution: String,
@@ -228,20 +230,19 @@ impl DownloadOptions {
 ///
 /// # fn main() -> lxc_core::Result<()> {
 /// let c = Container::new("web")?;
-/// c.create_with_options(&CreateOptions {
-///     backing_store: Some(BackingStore::Loop),
-///     bdev_specs: Some(BdevSpecs {
-///         fstype: Some("ext4".into()),
-///         fssize: 64 << 20,
-///         ..BdevSpecs::default()
-///     }),
-///     flags: CreateFlags::QUIET,
-///     ..CreateOptions::new("busybox")
-/// })?;
+/// let mut specs = BdevSpecs::default();
+/// specs.fstype = Some("ext4".into());
+/// specs.fssize = 64 << 20;
+/// c.create_with_options(
+///     &CreateOptions::new("busybox")
+///         .backing_store(BackingStore::Loop, Some(specs))
+///         .flags(CreateFlags::QUIET),
+/// )?;
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CreateOptions {
     /// The template: a name (`"busybox"`, `"download"`: liblxc runs
     /// `/usr/share/lxc/templates/lxc-<name>`) or the path of an executable. `None` writes only the
@@ -257,7 +258,7 @@ pub struct CreateOptions {
     /// The `download` template's options; needs `template` to be `download`.
     pub download: Option<DownloadOptions>,
     /// More arguments for the template, after those of `download` (go-lxc's `ExtraArgs`).
-    pub args: Vec<String>,
+    pub args: Vec<OsString>,
 }
 
 impl CreateOptions {
@@ -267,6 +268,33 @@ impl CreateOptions {
             template: Some(template.into()),
             ..CreateOptions::default()
         }
+    }
+
+    /// Adds arguments for the template (see [`CreateOptions::args`](#structfield.args)).
+    #[must_use]
+    pub fn args<I, S>(mut self, args: I) -> CreateOptions
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self
+    }
+
+    /// Sets the create flags.
+    #[must_use]
+    pub fn flags(mut self, flags: CreateFlags) -> CreateOptions {
+        self.flags = flags;
+        self
+    }
+
+    /// Sets the backing store and its options (`None`: liblxc's defaults for it).
+    #[must_use]
+    pub fn backing_store(mut self, store: BackingStore, specs: Option<BdevSpecs>) -> CreateOptions {
+        self.backing_store = Some(store);
+        self.bdev_specs = specs;
+        self
     }
 
     /// Options that run the `download` template with `download`.
@@ -286,8 +314,8 @@ impl CreateOptions {
     ///
     /// [`ErrorKind::InvalidArgument`] when download options are given for a template other than
     /// `download`, when arguments are given without a template, or as [`DownloadOptions::args`].
-    pub fn template_args(&self) -> Result<Vec<String>> {
-        let mut out = Vec::new();
+    pub fn template_args(&self) -> Result<Vec<OsString>> {
+        let mut out: Vec<OsString> = Vec::new();
         if let Some(d) = &self.download {
             if !self.is_download() {
                 return Err(invalid(format!(
@@ -295,7 +323,7 @@ impl CreateOptions {
                     self.template.as_deref().unwrap_or("(none)")
                 )));
             }
-            out = d.args()?;
+            out = d.args()?.into_iter().map(OsString::from).collect();
         }
         if self.template.is_none() && !self.args.is_empty() {
             return Err(invalid(
@@ -352,6 +380,7 @@ impl CreateOptions {
 /// Everything `clone` takes, typed. `Default` copies the container under the same name into the
 /// same lxcpath, which liblxc refuses: set at least a new name or another lxcpath.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CloneOptions {
     /// The copy's name; `None` keeps the original's (then `lxcpath` must differ).
     pub new_name: Option<String>,
@@ -384,6 +413,27 @@ impl CloneOptions {
             ..CloneOptions::default()
         }
     }
+
+    /// Sets the lxcpath the copy goes to.
+    #[must_use]
+    pub fn lxcpath(mut self, lxcpath: impl Into<PathBuf>) -> CloneOptions {
+        self.lxcpath = Some(lxcpath.into());
+        self
+    }
+
+    /// Sets the clone flags.
+    #[must_use]
+    pub fn flags(mut self, flags: CloneFlags) -> CloneOptions {
+        self.flags = flags;
+        self
+    }
+
+    /// Sets the copy's backing store.
+    #[must_use]
+    pub fn backing_store(mut self, store: BackingStore) -> CloneOptions {
+        self.backing_store = Some(store);
+        self
+    }
 }
 
 /// Whether a shell leaves `arg` as one word, unchanged.
@@ -415,14 +465,13 @@ impl Container {
         let with_name = |e: Error| e.with_container(self.name());
         let args = opts.template_args().map_err(with_name)?;
         opts.check_download_script().map_err(with_name)?;
-        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         // create_with removes what a failed create made.
         self.create_with(
             opts.template.as_deref(),
             opts.backing_store.map(BackingStore::as_str),
             opts.bdev_specs.as_ref(),
             opts.flags,
-            &argv,
+            &args,
         )
     }
 
@@ -446,16 +495,14 @@ impl Container {
             )
             .with_container(self.name()));
         }
-        let hook_args: Vec<&str> = opts.hook_args.iter().map(String::as_str).collect();
-        let copy = self
-            .clone_with(
+        self.clone_with(
                 opts.new_name.as_deref(),
                 opts.lxcpath.as_deref(),
                 opts.flags,
                 opts.backing_store.map(BackingStore::as_str),
                 opts.bdev_data.as_deref(),
                 opts.new_size,
-                &hook_args,
+                &opts.hook_args,
             )
             .map_err(|e| {
                 if e.kind() == ErrorKind::Failed
@@ -475,11 +522,6 @@ impl Container {
                 } else {
                     e
                 }
-            })?;
-        // liblxc 5.0 keeps the storage type in the in-memory `lxc.rootfs.path` of the object it
-        // returns ("dir:/…/rootfs"), and that object's start fails to open it; the saved
-        // configuration is right, so open the copy afresh.
-        let lxcpath = copy.config_path()?;
-        Container::new_in(copy.name(), lxcpath)
+            })
     }
 }

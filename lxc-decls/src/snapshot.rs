@@ -1,6 +1,6 @@
 //! Snapshots and clones.
 
-use std::ffi::{c_int, CStr};
+use std::ffi::{c_int, CStr, OsStr};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,7 @@ use crate::Container;
 
 /// One snapshot of a container, as `snapshot_list` reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Snapshot {
     /// The snapshot's name, e.g. `"snap0"`.
     pub name: String,
@@ -296,11 +297,18 @@ impl Container {
     }
 
     /// Copies (or snapshots) the container as `new_name` in `lxcpath` (`None`: the same lxcpath),
-    /// and returns the object liblxc made for the copy. On liblxc 5.0.2 that object cannot start the
-    /// copy; [`Container::clone_as`] and [`Container::clone_with_options`] reopen it and can. `bdevtype`/`bdevdata` choose the new backing store, `new_size` its size
+    /// and opens the copy. `bdevtype`/`bdevdata` choose the new backing store, `new_size` its size
     /// for block stores (0: same), `hook_args` are passed to the clone hooks.
+    /// [`Container::clone_with_options`] takes the same, typed.
+    ///
+    /// The copy is opened afresh from its saved configuration: the object liblxc 5.0's `clone`
+    /// returns cannot start (its in-memory `lxc.rootfs.path` keeps the storage type,
+    /// `dir:/…/rootfs`, and its start fails to open it), so it is never handed out.
+    ///
+    /// # Errors
+    ///
+    /// As liblxc's `clone` (below), and as [`Container::new_in`] for the copy.
     #[allow(clippy::too_many_arguments)] // it mirrors liblxc's `clone`; typed options wrap it
-    #[lxc_method(clone)]
     pub fn clone_with(
         &self,
         new_name: Option<&str>,
@@ -309,7 +317,27 @@ impl Container {
         bdevtype: Option<&str>,
         bdevdata: Option<&str>,
         new_size: u64,
-        hook_args: &[&str],
+        hook_args: &[impl AsRef<OsStr>],
+    ) -> Result<Container> {
+        let copy = self.clone_member(
+            new_name, lxcpath, flags, bdevtype, bdevdata, new_size, hook_args,
+        )?;
+        let lxcpath = copy.config_path()?;
+        Container::new_in(copy.name(), lxcpath)
+    }
+
+    /// liblxc's `clone`; its result cannot start on liblxc 5.0 (see [`Container::clone_with`]).
+    #[allow(clippy::too_many_arguments)]
+    #[lxc_method(clone)]
+    fn clone_member(
+        &self,
+        new_name: Option<&str>,
+        lxcpath: Option<&Path>,
+        flags: CloneFlags,
+        bdevtype: Option<&str>,
+        bdevdata: Option<&str>,
+        new_size: u64,
+        hook_args: &[impl AsRef<OsStr>],
     ) -> Result<Container>;
 
     /// Copies the stopped container as `new_name` in the same lxcpath and opens the copy.
@@ -318,19 +346,14 @@ impl Container {
     ///
     /// As [`Container::clone_with`].
     pub fn clone_as(&self, new_name: &str) -> Result<Container> {
-        let copy = self.clone_with(
+        self.clone_with(
             Some(new_name),
             None,
             CloneFlags::empty(),
             None,
             None,
             0,
-            &[],
-        )?;
-        // The object liblxc 5.0.2's clone returns cannot start ("Failed to open dir:…/rootfs"): open
-        // the copy afresh from its saved configuration.
-        let lxcpath = copy.config_path()?;
-        drop(copy);
-        Container::new_in(new_name, lxcpath)
+            &[] as &[&str],
+        )
     }
 }

@@ -14,6 +14,7 @@
 
 use std::cell::Cell;
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -23,12 +24,26 @@ use lxc_macros::lxc_method;
 
 use crate::Container;
 
+/// What a start runs as the container's pid 1 (liblxc's `useinit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum StartMode {
+    /// `argv` (or, when empty, `lxc.init.cmd`) is the container's init, as `lxc-start` runs it.
+    #[default]
+    Boot,
+    /// lxc's minimal init is pid 1 and runs `argv` as its child, as `lxc-execute` does: an
+    /// application container.
+    Execute,
+}
+
+crate::lower_as_int_bool!(StartMode, StartMode::Execute);
+
 /// Where the process was before the starts under way began, and how many there are.
 static HOME: Mutex<(usize, Option<Vec<PathBuf>>)> = Mutex::new((0, None));
 
 impl Container {
-    /// Starts the container. With `use_init`, `argv` runs under lxc's minimal init
-    /// (application container); with an empty `argv`, `lxc.init.cmd` runs.
+    /// Starts the container. With [`StartMode::Boot`], `argv` is the container's init (pid 1); an
+    /// empty `argv` runs `lxc.init.cmd` (as `lxc-start`). With [`StartMode::Execute`], lxc's
+    /// minimal init is pid 1 and runs `argv` (an application container, as `lxc-execute`).
     ///
     /// A daemonized start (the default, see [`Container::want_daemonize`]) returns once the
     /// container runs. A foreground start blocks until the container exits, and liblxc refuses it
@@ -37,7 +52,7 @@ impl Container {
     /// The calling process stays in its own cgroups: liblxc moves it into the new monitor's
     /// cgroup, and lxc-rs moves it back before returning.
     ///
-    /// Under lxc's init (`use_init`), liblxc reports the start as done before init runs `argv[0]`,
+    /// Under lxc's init ([`StartMode::Execute`]), liblxc reports the start as done before init runs `argv[0]`,
     /// so a program that cannot be run would only show as a container that stops again. lxc-rs
     /// looks the program up first when it can see what the container will see: an absolute path
     /// in a directory rootfs (`dir` or `btrfs`), outside `/proc`, `/sys`, `/dev` and every
@@ -54,18 +69,18 @@ impl Container {
     /// back, the error is [`ErrorKind::Failed`] with operation `start` and says so; the container
     /// runs.
     #[lxc_method(start, pre = Self::before_start, post = Self::after_start)]
-    pub fn start_with(&self, use_init: bool, argv: &[&str]) -> Result<()>;
+    pub fn start_with(&self, mode: StartMode, argv: &[impl AsRef<OsStr>]) -> Result<()>;
 
     /// Refuses a program that cannot be run, and notes where the calling process is.
-    fn before_start(&self, use_init: bool, argv: &[&str]) -> Result<Home> {
-        if let (true, Some(program)) = (use_init, argv.first()) {
-            self.check_program(program)?;
+    fn before_start(&self, mode: StartMode, argv: &[impl AsRef<OsStr>]) -> Result<Home> {
+        if let (StartMode::Execute, Some(program)) = (mode, argv.first()) {
+            self.check_program(Path::new(program.as_ref()))?;
         }
         Ok(Home::enter())
     }
 
     /// Moves the calling process back to its cgroups.
-    fn after_start(&self, home: &Home, _: bool, _: &[&str]) -> Result<()> {
+    fn after_start(&self, home: &Home, _: StartMode, _: &[impl AsRef<OsStr>]) -> Result<()> {
         home.leave().map_err(|why| {
             self.error_in(
                 ErrorKind::Failed,
@@ -107,8 +122,8 @@ impl Drop for Home {
 impl Container {
     /// Refuses a start under lxc's init whose program is visibly missing from the rootfs (see
     /// [`Container::start_with`]); says nothing when it cannot tell.
-    fn check_program(&self, program: &str) -> Result<()> {
-        if !program.starts_with('/') || self.is_running() {
+    fn check_program(&self, program: &Path) -> Result<()> {
+        if !program.is_absolute() || self.is_running() {
             return Ok(());
         }
         let Some((rootfs, mounts)) = self.visible_rootfs() else {
@@ -208,9 +223,9 @@ fn steps(path: &Path) -> Vec<std::ffi::OsString> {
 
 /// Looks `path` up inside `root` as the container will: from its `/`, following symbolic links
 /// inside `root` (never out of it), and giving up on anything under one of `mounts`.
-fn lookup(root: &Path, path: &str, mounts: &[PathBuf]) -> Lookup {
+fn lookup(root: &Path, path: &Path, mounts: &[PathBuf]) -> Lookup {
     // The names still to walk, the next one last.
-    let mut todo = steps(Path::new(path));
+    let mut todo = steps(path);
     let mut at = PathBuf::new();
     let mut links = 0;
     while let Some(name) = todo.pop() {
@@ -415,7 +430,7 @@ mod tests {
         symlink("loop", root.join("bin/loop")).unwrap();
         symlink("/usr/lib/tool", root.join("bin/tool")).unwrap();
         let mounts = vec![normalized(Path::new("usr/lib")), PathBuf::from("proc")];
-        let l = |p: &str| lookup(&root, p, &mounts);
+        let l = |p: &str| lookup(&root, Path::new(p), &mounts);
         assert_eq!(l("/bin/busybox"), Lookup::File);
         assert_eq!(l("/bin/sh"), Lookup::File);
         assert_eq!(l("/bin/abs"), Lookup::File);

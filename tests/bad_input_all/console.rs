@@ -27,7 +27,7 @@ fn pipe() -> (File, File) {
 
 /// A console session on `tty` with `escape`, with stdin a pipe that is told to detach (Ctrl-a q)
 /// and closed after 3 s, so that a session that should not have started still ends.
-pub fn console_session(c: &Container, tty: i32, escape: i32) -> lxc::Result<()> {
+pub fn console_session(c: &Container, tty: Option<u32>, escape: i32) -> lxc::Result<()> {
     let (r, mut w) = pipe();
     let null = File::options()
         .write(true)
@@ -83,13 +83,13 @@ pub fn console(lx: &Lxcpath, scratch: &Path) -> Table {
             again
         },
     );
-    for tty in [6, 99, i32::MAX] {
+    for tty in [6, 99, i32::MAX as u32] {
         t.on(
             hot,
             format!("console session on tty {tty}"),
             "console",
             &[K::NotFound, K::InvalidArgument, K::Failed],
-            move |c| console_session(c, tty, 1),
+            move |c| console_session(c, Some(tty), 1),
         );
     }
     for name in [cold, ghost] {
@@ -104,10 +104,10 @@ pub fn console(lx: &Lxcpath, scratch: &Path) -> Table {
             |c| c.console_fd(Some(0)),
         );
         t.on(name, "console session", "console", NOT_RUNNING, |c| {
-            console_session(c, 1, 1)
+            console_session(c, Some(1), 1)
         });
         t.on(name, "console_log", "console_log", NOT_RUNNING, |c| {
-            c.console_log(false)
+            c.console_log()
         });
         t.on(name, "clear_console_log", "console_log", NOT_RUNNING, |c| {
             c.clear_console_log()
@@ -118,7 +118,7 @@ pub fn console(lx: &Lxcpath, scratch: &Path) -> Table {
         "console_log without a ring buffer",
         "console_log",
         NOT_FOUND,
-        |c| c.console_log(true),
+        |c| c.take_console_log(),
     );
     t.on(
         hot,

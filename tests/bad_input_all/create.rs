@@ -81,7 +81,15 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
             format!("create_with {label}"),
             "create",
             kinds,
-            move |c| c.create_with(template.as_deref(), bdev, None, CreateFlags::QUIET, &[]),
+            move |c| {
+                c.create_with(
+                    template.as_deref(),
+                    bdev,
+                    None,
+                    CreateFlags::QUIET,
+                    &[] as &[&str],
+                )
+            },
         );
     }
     // The template's own arguments.
@@ -91,7 +99,7 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
         "create(busybox, an option it does not know)",
         "create",
         &[K::InvalidArgument, K::NotFound, K::Failed],
-        |c| c.create("busybox", &["--bogus"]),
+        |c| c.create_with_options(&CreateOptions::new("busybox").args(["--bogus"])),
     );
     let nm = name();
     t.on(
@@ -99,23 +107,23 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
         "create(busybox, an argument with a NUL)",
         "create",
         INVALID,
-        |c| c.create("busybox", &["--name", NUL]),
+        |c| c.create_with_options(&CreateOptions::new("busybox").args(["--name", NUL])),
     );
     // BdevSpecs with a NUL in each field.
-    type Field = fn(&mut BdevSpecs) -> &mut Option<String>;
+    type Field = fn(&mut BdevSpecs, &str);
     let fields: [(&str, Field); 8] = [
-        ("fstype", |s| &mut s.fstype),
-        ("zfs_root", |s| &mut s.zfs_root),
-        ("lvm_vg", |s| &mut s.lvm_vg),
-        ("lvm_lv", |s| &mut s.lvm_lv),
-        ("lvm_thinpool", |s| &mut s.lvm_thinpool),
-        ("rbd_name", |s| &mut s.rbd_name),
-        ("rbd_pool", |s| &mut s.rbd_pool),
-        ("dir", |s| &mut s.dir),
+        ("fstype", |s, v| s.fstype = Some(v.into())),
+        ("zfs_root", |s, v| s.zfs_root = Some(v.into())),
+        ("lvm_vg", |s, v| s.lvm_vg = Some(v.into())),
+        ("lvm_lv", |s, v| s.lvm_lv = Some(v.into())),
+        ("lvm_thinpool", |s, v| s.lvm_thinpool = Some(v.into())),
+        ("rbd_name", |s, v| s.rbd_name = Some(v.into())),
+        ("rbd_pool", |s, v| s.rbd_pool = Some(v.into())),
+        ("dir", |s, v| s.dir = Some(v.into())),
     ];
     for (field, get) in fields {
         let mut specs = BdevSpecs::default();
-        *get(&mut specs) = Some(NUL.to_owned());
+        get(&mut specs, NUL);
         let nm = name();
         t.on(
             &nm,
@@ -128,7 +136,7 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
                     Some("dir"),
                     Some(&specs),
                     CreateFlags::QUIET,
-                    &[],
+                    &[] as &[&str],
                 )
             },
         );
@@ -148,31 +156,28 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
             "create",
             &[K::InvalidArgument, K::NotFound, K::Failed, K::Unsupported],
             move |c| {
-                c.create_with_options(&CreateOptions {
-                    backing_store: Some(store),
-                    flags: CreateFlags::QUIET,
-                    ..CreateOptions::new("busybox")
+                c.create_with_options(&{
+                    let mut __o = CreateOptions::new("busybox");
+                    __o.backing_store = Some(store);
+                    __o.flags = CreateFlags::QUIET;
+                    __o
                 })
             },
         );
         t.slow(60);
     }
     for (label, specs) in [
-        (
-            "loop of u64::MAX bytes",
-            BdevSpecs {
-                fssize: u64::MAX,
-                ..BdevSpecs::default()
-            },
-        ),
-        (
-            "loop with an unknown filesystem",
-            BdevSpecs {
-                fstype: Some("bogusfs".into()),
-                fssize: 1 << 20,
-                ..BdevSpecs::default()
-            },
-        ),
+        ("loop of u64::MAX bytes", {
+            let mut __o = BdevSpecs::default();
+            __o.fssize = u64::MAX;
+            __o
+        }),
+        ("loop with an unknown filesystem", {
+            let mut __o = BdevSpecs::default();
+            __o.fstype = Some("bogusfs".into());
+            __o.fssize = 1 << 20;
+            __o
+        }),
     ] {
         let nm = name();
         t.on(
@@ -181,11 +186,12 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
             "create",
             &[K::InvalidArgument, K::NotFound, K::Failed],
             move |c| {
-                c.create_with_options(&CreateOptions {
-                    backing_store: Some(BackingStore::Loop),
-                    bdev_specs: Some(specs),
-                    flags: CreateFlags::QUIET,
-                    ..CreateOptions::new("busybox")
+                c.create_with_options(&{
+                    let mut __o = CreateOptions::new("busybox");
+                    __o.backing_store = Some(BackingStore::Loop);
+                    __o.bdev_specs = Some(specs);
+                    __o.flags = CreateFlags::QUIET;
+                    __o
                 })
             },
         );
@@ -195,153 +201,156 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
     // CreateOptions and DownloadOptions that do not fit together (refused before liblxc).
     let dl = || DownloadOptions::new("debian", "bookworm", "amd64");
     let cases: Vec<(&str, CreateOptions)> = vec![
-        (
-            "arguments without a template",
-            CreateOptions {
-                args: vec!["x".into()],
-                ..CreateOptions::default()
-            },
-        ),
-        (
-            "download options for busybox",
-            CreateOptions {
-                download: Some(dl()),
-                ..CreateOptions::new("busybox")
-            },
-        ),
-        (
-            "download options without a template",
-            CreateOptions {
-                download: Some(dl()),
-                ..CreateOptions::default()
-            },
-        ),
+        ("arguments without a template", {
+            let mut __o = CreateOptions::default();
+            __o.args = vec!["x".into()];
+            __o
+        }),
+        ("download options for busybox", {
+            let mut __o = CreateOptions::new("busybox");
+            __o.download = Some(dl());
+            __o
+        }),
+        ("download options without a template", {
+            let mut __o = CreateOptions::default();
+            __o.download = Some(dl());
+            __o
+        }),
         (
             "download options, all empty",
             CreateOptions::download(DownloadOptions::default()),
         ),
         (
             "download without a distribution",
-            CreateOptions::download(DownloadOptions {
-                distribution: String::new(),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.distribution = String::new();
+                __o
             }),
         ),
         (
             "download without a release",
-            CreateOptions::download(DownloadOptions {
-                release: String::new(),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.release = String::new();
+                __o
             }),
         ),
         (
             "download without an arch",
-            CreateOptions::download(DownloadOptions {
-                arch: String::new(),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.arch = String::new();
+                __o
             }),
         ),
         (
             "download with an empty variant",
-            CreateOptions::download(DownloadOptions {
-                variant: Some(String::new()),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.variant = Some(String::new());
+                __o
             }),
         ),
         (
             "download with an empty server",
-            CreateOptions::download(DownloadOptions {
-                server: Some(String::new()),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.server = Some(String::new());
+                __o
             }),
         ),
         (
             "download with an empty key id",
-            CreateOptions::download(DownloadOptions {
-                key_id: Some(String::new()),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.key_id = Some(String::new());
+                __o
             }),
         ),
         (
             "download with an empty key server",
-            CreateOptions::download(DownloadOptions {
-                key_server: Some(String::new()),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.key_server = Some(String::new());
+                __o
             }),
         ),
         (
             "download with a key id (LXC 5.0 has none)",
-            CreateOptions::download(DownloadOptions {
-                key_id: Some("0xABCD".into()),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.key_id = Some("0xABCD".into());
+                __o
             }),
         ),
         (
             "download with a key server (LXC 5.0 has none)",
-            CreateOptions::download(DownloadOptions {
-                key_server: Some("keys.example".into()),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.key_server = Some("keys.example".into());
+                __o
             }),
         ),
         (
             "download without validation (LXC 5.0 has none)",
-            CreateOptions::download(DownloadOptions {
-                disable_validation: true,
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.disable_validation = true;
+                __o
             }),
         ),
         (
             "download with a NUL in the distribution",
-            CreateOptions::download(DownloadOptions {
-                distribution: NUL.into(),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.distribution = NUL.into();
+                __o
             }),
         ),
         (
             "download with a NUL in the release",
-            CreateOptions::download(DownloadOptions {
-                release: NUL.into(),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.release = NUL.into();
+                __o
             }),
         ),
         (
             "download with a NUL in the server",
-            CreateOptions::download(DownloadOptions {
-                server: Some(NUL.into()),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.server = Some(NUL.into());
+                __o
             }),
         ),
         (
             "download with a NUL in the variant",
-            CreateOptions::download(DownloadOptions {
-                variant: Some(NUL.into()),
-                ..dl()
+            CreateOptions::download({
+                let mut __o = dl();
+                __o.variant = Some(NUL.into());
+                __o
             }),
         ),
-        (
-            "download with a NUL in an extra argument",
-            CreateOptions {
-                args: vec![NUL.into()],
-                ..CreateOptions::download(dl())
-            },
-        ),
-        (
-            "a NUL in the template of the options",
-            CreateOptions {
-                flags: CreateFlags::QUIET,
-                ..CreateOptions::new(NUL)
-            },
-        ),
-        (
-            "a NUL in a backing store option",
-            CreateOptions {
-                bdev_specs: Some(BdevSpecs {
-                    fstype: Some(NUL.into()),
-                    ..BdevSpecs::default()
-                }),
-                ..CreateOptions::new("busybox")
-            },
-        ),
+        ("download with a NUL in an extra argument", {
+            let mut __o = CreateOptions::download(dl());
+            __o.args = vec![NUL.into()];
+            __o
+        }),
+        ("a NUL in the template of the options", {
+            let mut __o = CreateOptions::new(NUL);
+            __o.flags = CreateFlags::QUIET;
+            __o
+        }),
+        ("a NUL in a backing store option", {
+            let mut __o = CreateOptions::new("busybox");
+            __o.bdev_specs = Some({
+                let mut __o = BdevSpecs::default();
+                __o.fstype = Some(NUL.into());
+                __o
+            });
+            __o
+        }),
     ];
     for (label, opts) in cases {
         let nm = name();
@@ -360,36 +369,31 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
         "create",
         NOT_FOUND,
         move |c| {
-            c.create_with_options(&CreateOptions {
-                download: Some(dl()),
-                ..CreateOptions::new("/nonexistent/lxc-download")
+            c.create_with_options(&{
+                let mut __o = CreateOptions::new("/nonexistent/lxc-download");
+                __o.download = Some(dl());
+                __o
             })
         },
     );
     // The option builders alone (no container).
     let cases: Vec<(&str, DownloadOptions)> = vec![
         ("default", DownloadOptions::default()),
-        (
-            "empty release",
-            DownloadOptions {
-                release: String::new(),
-                ..dl()
-            },
-        ),
-        (
-            "empty variant",
-            DownloadOptions {
-                variant: Some(String::new()),
-                ..dl()
-            },
-        ),
-        (
-            "empty key server",
-            DownloadOptions {
-                key_server: Some(String::new()),
-                ..dl()
-            },
-        ),
+        ("empty release", {
+            let mut __o = dl();
+            __o.release = String::new();
+            __o
+        }),
+        ("empty variant", {
+            let mut __o = dl();
+            __o.variant = Some(String::new());
+            __o
+        }),
+        ("empty key server", {
+            let mut __o = dl();
+            __o.key_server = Some(String::new());
+            __o
+        }),
     ];
     for (label, d) in cases {
         t.free(
@@ -406,9 +410,10 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
         None,
         INVALID,
         move || {
-            CreateOptions {
-                download: Some(dl()),
-                ..CreateOptions::new("busybox")
+            {
+                let mut __o = CreateOptions::new("busybox");
+                __o.download = Some(dl());
+                __o
             }
             .template_args()
         },
@@ -419,9 +424,10 @@ pub fn create(lx: &Lxcpath, scratch: &Path) -> Table {
         None,
         INVALID,
         || {
-            CreateOptions {
-                args: vec!["-x".into()],
-                ..CreateOptions::default()
+            {
+                let mut __o = CreateOptions::default();
+                __o.args = vec!["-x".into()];
+                __o
             }
             .template_args()
         },

@@ -21,7 +21,13 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         "checkpoint of a stopped container",
         "checkpoint",
         NOT_RUNNING,
-        move |c| c.checkpoint(&d, false, false),
+        move |c| {
+            c.checkpoint(
+                &d,
+                lxc::AfterCheckpoint::KeepRunning,
+                lxc::CriuVerbosity::Normal,
+            )
+        },
     );
     let d = dir.clone();
     t.on(
@@ -29,28 +35,46 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         "checkpoint of an undefined container",
         "checkpoint",
         NOT_FOUND,
-        move |c| c.checkpoint(&d, true, true),
+        move |c| c.checkpoint(&d, lxc::AfterCheckpoint::Stop, lxc::CriuVerbosity::Verbose),
     );
     t.on(
         hot,
         "checkpoint into an empty path",
         "checkpoint",
         INVALID,
-        |c| c.checkpoint(Path::new(""), false, false),
+        |c| {
+            c.checkpoint(
+                Path::new(""),
+                lxc::AfterCheckpoint::KeepRunning,
+                lxc::CriuVerbosity::Normal,
+            )
+        },
     );
     t.on(
         hot,
         "checkpoint into a path with a NUL",
         "checkpoint",
         INVALID,
-        |c| c.checkpoint(Path::new(NUL), false, false),
+        |c| {
+            c.checkpoint(
+                Path::new(NUL),
+                lxc::AfterCheckpoint::KeepRunning,
+                lxc::CriuVerbosity::Normal,
+            )
+        },
     );
     t.on(
         cold,
         "checkpoint of a stopped container into 64 KiB",
         "checkpoint",
         &[K::InvalidArgument, K::NotRunning],
-        |c| c.checkpoint(&long_path(), false, false),
+        |c| {
+            c.checkpoint(
+                &long_path(),
+                lxc::AfterCheckpoint::KeepRunning,
+                lxc::CriuVerbosity::Normal,
+            )
+        },
     );
     let d = dir.clone();
     t.on(
@@ -60,7 +84,11 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         &[K::Failed, K::NotRunning],
         move |c| {
             c.clear_config();
-            c.checkpoint(&d, false, false)
+            c.checkpoint(
+                &d,
+                lxc::AfterCheckpoint::KeepRunning,
+                lxc::CriuVerbosity::Normal,
+            )
         },
     );
     let d = dir.clone();
@@ -69,7 +97,7 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         "restore of a running container",
         "restore",
         RUNNING,
-        move |c| c.restore(&d, false),
+        move |c| c.restore(&d, lxc::CriuVerbosity::Normal),
     );
     let d = dir.clone();
     t.on(
@@ -77,21 +105,21 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         "restore of an undefined container",
         "restore",
         NOT_FOUND,
-        move |c| c.restore(&d, false),
+        move |c| c.restore(&d, lxc::CriuVerbosity::Normal),
     );
     t.on(
         cold,
         "restore from an empty path",
         "restore",
         INVALID,
-        |c| c.restore(Path::new(""), false),
+        |c| c.restore(Path::new(""), lxc::CriuVerbosity::Normal),
     );
     t.on(
         cold,
         "restore from a path with a NUL",
         "restore",
         INVALID,
-        |c| c.restore(Path::new(NUL), true),
+        |c| c.restore(Path::new(NUL), lxc::CriuVerbosity::Verbose),
     );
     let d = dir.clone();
     t.on(
@@ -101,7 +129,7 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         FAILED,
         move |c| {
             c.clear_config();
-            c.restore(&d, false)
+            c.restore(&d, lxc::CriuVerbosity::Normal)
         },
     );
 
@@ -207,9 +235,11 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
             hot,
             MigrateCommand::Dump,
             opts(|o| {
-                o.page_server = Some(PageServer {
-                    address: NUL.into(),
-                    port: 1,
+                o.page_server = Some({
+                    let mut __o = PageServer::new("", 0);
+                    __o.address = NUL.into();
+                    __o.port = 1;
+                    __o
                 })
             }),
             INVALID,
@@ -220,9 +250,11 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
             MigrateCommand::Dump,
             opts(|o| {
                 o.ghost_limit = u64::MAX;
-                o.page_server = Some(PageServer {
-                    address: String::new(),
-                    port: 0,
+                o.page_server = Some({
+                    let mut __o = PageServer::new("", 0);
+                    __o.address = String::new();
+                    __o.port = 0;
+                    __o
                 });
                 o.predump_dir = Some(long_path());
                 o.action_script = Some("/nonexistent/script".into());

@@ -494,7 +494,7 @@ pub fn call_probe(name: &str) {
                 let c = lx.running("probe");
                 describe(&console_session(
                     &c,
-                    tty.parse().expect("tty"),
+                    tty.parse::<i64>().expect("tty").try_into().ok(),
                     escape.parse().expect("escape"),
                 ))
             } else {

@@ -133,10 +133,15 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
         &[K::NotFound, K::Timeout],
         |c| c.wait(State::Running, Duration::from_secs(1)),
     );
-    for secs in [-5, 0, i32::MIN, i32::MAX, -1] {
+    for secs in [
+        None,
+        Some(Duration::ZERO),
+        Some(Duration::from_secs(5)),
+        Some(Duration::MAX),
+    ] {
         t.on(
             cold,
-            format!("set_timeout({secs}) on liblxc 5.0"),
+            format!("set_timeout({secs:?}) on liblxc 5.0"),
             "set_timeout",
             UNSUPPORTED,
             move |c| c.set_timeout(secs),
@@ -147,7 +152,7 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
         "set_timeout on an undefined container",
         "set_timeout",
         UNSUPPORTED,
-        |c| c.set_timeout(3),
+        |c| c.set_timeout(Some(Duration::from_secs(3))),
     );
 
     // Calls that need a loaded configuration.
@@ -199,7 +204,15 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
         "create over a running container",
         "create",
         EXISTS,
-        |c| c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[]),
+        |c| {
+            c.create_with(
+                Some("busybox"),
+                None,
+                None,
+                CreateFlags::QUIET,
+                &[] as &[&str],
+            )
+        },
     );
     t.on(
         hot,
@@ -228,7 +241,7 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
             &[K::NotFound, K::InvalidArgument, K::Failed],
             move |c| {
                 let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-                let r = c.start_with(false, &argv);
+                let r = c.start_with(lxc::StartMode::Boot, &argv);
                 let _ = c.wait(State::Stopped, Duration::from_secs(5));
                 r
             },

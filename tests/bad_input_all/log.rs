@@ -30,7 +30,7 @@ fn log_row(label: &str, r: lxc::Result<()>, kinds: &[K]) {
 fn log_still_explains(label: &str, lxcpath: &Path) {
     let c = Container::new_in("logcheck", lxcpath).expect("open logcheck");
     if !c.is_defined() {
-        c.create_with(None, None, None, CreateFlags::QUIET, &[])
+        c.create_with(None, None, None, CreateFlags::QUIET, &[] as &[&str])
             .expect("create logcheck (configuration only)");
     }
     let err = c
@@ -46,45 +46,36 @@ fn log_still_explains(label: &str, lxcpath: &Path) {
 
 fn nul_log_options() -> Vec<(&'static str, LogOptions)> {
     vec![
-        (
-            "name with a NUL",
-            LogOptions {
-                name: Some(NUL.into()),
-                ..LogOptions::default()
-            },
-        ),
-        (
-            "lxcpath with a NUL",
-            LogOptions {
-                lxcpath: Some(NUL.into()),
-                ..LogOptions::default()
-            },
-        ),
-        (
-            "file with a NUL",
-            LogOptions {
-                file: Some(NUL.into()),
-                ..LogOptions::default()
-            },
-        ),
-        (
-            "prefix with a NUL",
-            LogOptions {
-                prefix: Some(NUL.into()),
-                ..LogOptions::default()
-            },
-        ),
-        (
-            "every option with a NUL, level TRACE",
-            LogOptions {
-                name: Some(NUL.into()),
-                lxcpath: Some(NUL.into()),
-                file: Some(NUL.into()),
-                prefix: Some(NUL.into()),
-                level: LogLevel::Trace,
-                quiet: true,
-            },
-        ),
+        ("name with a NUL", {
+            let mut __o = LogOptions::default();
+            __o.name = Some(NUL.into());
+            __o
+        }),
+        ("lxcpath with a NUL", {
+            let mut __o = LogOptions::default();
+            __o.lxcpath = Some(NUL.into());
+            __o
+        }),
+        ("file with a NUL", {
+            let mut __o = LogOptions::default();
+            __o.file = Some(NUL.into());
+            __o
+        }),
+        ("prefix with a NUL", {
+            let mut __o = LogOptions::default();
+            __o.prefix = Some(NUL.into());
+            __o
+        }),
+        ("every option with a NUL, level TRACE", {
+            let mut __o = LogOptions::default();
+            __o.name = Some(NUL.into());
+            __o.lxcpath = Some(NUL.into());
+            __o.file = Some(NUL.into());
+            __o.prefix = Some(NUL.into());
+            __o.level = LogLevel::Trace;
+            __o.quiet = true;
+            __o
+        }),
     ]
 }
 
@@ -128,11 +119,9 @@ pub fn log_scenario(scenario: &str) {
                 LogLevel::Alert,
                 LogLevel::Fatal,
             ] {
-                let o = LogOptions {
-                    level,
-                    file: Some(dir.path().join("x.log")),
-                    ..LogOptions::default()
-                };
+                let mut o = LogOptions::default();
+                o.level = level;
+                o.file = Some(dir.path().join("x.log"));
                 log_row(
                     &format!("after a container was opened, level {level:?}"),
                     lxc::log::init(&o),
@@ -143,9 +132,10 @@ pub fn log_scenario(scenario: &str) {
         }
         "dir-later" => {
             open_first();
-            let o = LogOptions {
-                file: Some(dir.path().to_owned()),
-                ..LogOptions::default()
+            let o = {
+                let mut __o = LogOptions::default();
+                __o.file = Some(dir.path().to_owned());
+                __o
             };
             log_row(
                 "after a container was opened, a directory as log file",
@@ -156,9 +146,10 @@ pub fn log_scenario(scenario: &str) {
         }
         "empty-later" => {
             open_first();
-            let o = LogOptions {
-                file: Some(PathBuf::new()),
-                ..LogOptions::default()
+            let o = {
+                let mut __o = LogOptions::default();
+                __o.file = Some(PathBuf::new());
+                __o
             };
             log_row(
                 "after a container was opened, an empty log file name",

@@ -169,9 +169,10 @@ pub fn snapshots(lx: &Lxcpath, scratch: &Path) -> Table {
             "clone",
             INVALID,
             move |c| {
-                c.clone_with_options(&CloneOptions {
-                    hook_args: vec!["ok".into(), arg.into()],
-                    ..CloneOptions::new("sn-copy")
+                c.clone_with_options(&{
+                    let mut __o = CloneOptions::new("sn-copy");
+                    __o.hook_args = vec!["ok".into(), arg.into()];
+                    __o
                 })
             },
         );
@@ -196,9 +197,10 @@ pub fn snapshots(lx: &Lxcpath, scratch: &Path) -> Table {
         "clone",
         INVALID,
         |c| {
-            c.clone_with_options(&CloneOptions {
-                lxcpath: Some(NUL.into()),
-                ..CloneOptions::new("sn-copy")
+            c.clone_with_options(&{
+                let mut __o = CloneOptions::new("sn-copy");
+                __o.lxcpath = Some(NUL.into());
+                __o
             })
         },
     );
@@ -208,9 +210,10 @@ pub fn snapshots(lx: &Lxcpath, scratch: &Path) -> Table {
         "clone",
         INVALID,
         |c| {
-            c.clone_with_options(&CloneOptions {
-                bdev_data: Some(NUL.into()),
-                ..CloneOptions::new("sn-copy")
+            c.clone_with_options(&{
+                let mut __o = CloneOptions::new("sn-copy");
+                __o.bdev_data = Some(NUL.into());
+                __o
             })
         },
     );

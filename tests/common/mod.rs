@@ -84,8 +84,14 @@ impl Lxcpath {
     /// A created busybox container with an empty network, saved.
     pub fn busybox(&self, name: &str) -> Container {
         let c = self.container(name);
-        c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-            .expect("create busybox container");
+        c.create_with(
+            Some("busybox"),
+            None,
+            None,
+            CreateFlags::QUIET,
+            &[] as &[&str],
+        )
+        .expect("create busybox container");
         c.clear_config_item("lxc.net").expect("clear lxc.net");
         c.set_config_item("lxc.net.0.type", "empty")
             .expect("set lxc.net.0.type");
@@ -466,7 +472,9 @@ pub fn wait_booted(c: &Container, timeout: Duration) {
     let t0 = std::time::Instant::now();
     let mut last: Option<(Vec<i32>, std::time::Instant)> = None;
     while t0.elapsed() < timeout {
-        let Ok(init) = c.init_pid() else { return };
+        let Ok(init) = c.init_pid().map(|p| p as i32) else {
+            return;
+        };
         let procs = container_processes(init);
         if procs.is_empty() {
             return;

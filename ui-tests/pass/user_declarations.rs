@@ -59,7 +59,7 @@ impl MyC {
 
     /// A guarded member; `since` may repeat the table.
     #[lxc_method(set_timeout, since = "6.0.0")]
-    pub fn set_timeout(&self, seconds: i32) -> Result<()>;
+    pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()>;
 
     /// A guarded member with an API extension, left to the table.
     #[lxc_method(seccomp_notify_fd_active)]

@@ -37,7 +37,7 @@ pub unsafe trait AsC<C: Class> {
     message = "`{Self}` cannot be passed to liblxc as this argument",
     label = "no lowering from `{Self}` for this argument of the liblxc member",
     note = "strings (`Str`, `OptStr`, `Name`) take `&str`, `&String`, `&Path`, `&OsStr` (and `Option<_>` of them where NULL is allowed); \
-            arrays take `&[S]` or `&[S; N]` of those; `Timeout` takes `Duration` or `Option<Duration>`; \
+            arrays take `&[S]` or `&[S; N]` of those; `Timeout` and `Seconds` take `Duration` or `Option<Duration>`; `TtyNum` takes `Option<u32>`; \
             `Flags` takes the member's bitflags type; `Fd` takes `BorrowedFd`"
 )]
 pub trait Lower<C: Class> {
@@ -112,6 +112,10 @@ classes! {
     Timeout => c_int;
     /// `int` seconds of `wait`, where liblxc 5.0 treats 0 as forever.
     WaitTimeout => c_int;
+    /// `int` seconds later calls wait; -1 = no limit.
+    Seconds => c_int;
+    /// `int` terminal number; -1 = the first free one.
+    TtyNum => c_int;
     /// `const char *` written into a configuration file: no newline.
     ConfigStr => *const c_char;
     /// `uint64_t`.
@@ -592,6 +596,32 @@ impl Lower<Timeout> for Option<Duration> {
     type Holder = Plain<c_int>;
     fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
         self.map_or(Ok(-1), timeout_secs).map(Plain)
+    }
+}
+
+impl Lower<Seconds> for Option<Duration> {
+    type Holder = Plain<c_int>;
+    fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
+        self.map_or(Ok(-1), timeout_secs).map(Plain)
+    }
+}
+impl Lower<Seconds> for Duration {
+    type Holder = Plain<c_int>;
+    fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
+        timeout_secs(self).map(Plain)
+    }
+}
+
+/// `None`: the first free terminal; `Some(0)`: the console; `Some(n)`: tty `n`.
+impl Lower<TtyNum> for Option<u32> {
+    type Holder = Plain<c_int>;
+    fn lower(self) -> std::result::Result<Plain<c_int>, LowerError> {
+        match self {
+            None => Ok(Plain(-1)),
+            Some(n) => c_int::try_from(n).map(Plain).map_err(|_| {
+                LowerError::Invalid(format!("terminal number {n} is larger than liblxc accepts"))
+            }),
+        }
     }
 }
 

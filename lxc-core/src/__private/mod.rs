@@ -18,7 +18,7 @@ pub mod ret;
 
 pub use call::{arg_text, bound_next_child, lower, subject, ArgText, AsHandle, Call, ChildBound};
 pub use child::ChildValue;
-pub use class::{AsC, Class, FlagsArg, Lower, ULongFlagsArg};
+pub use class::{AsC, Class, FlagsArg, Lower, LowerError, ULongFlagsArg};
 pub use contract::Bound;
 pub use err::Policy;
 pub use list::Listed;

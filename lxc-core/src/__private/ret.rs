@@ -179,9 +179,10 @@ impl FromCBytes for String {
 
 #[cold]
 fn not_utf8(e: std::str::Utf8Error, call: &Call<'_>) -> Error {
-    call.invalid_data(format!(
-        "the value is not UTF-8 ({e}); ask for `Vec<u8>` or `PathBuf`"
-    ))
+    call.invalid_data(match call.member().bytes {
+        Some(getter) => format!("the value is not UTF-8 ({e}); read it with `{getter}`"),
+        None => format!("the value is not UTF-8 ({e}); ask for `Vec<u8>` or `PathBuf`"),
+    })
 }
 impl FromCBytes for Vec<u8> {
     fn from_c_bytes(b: &[u8], _: &Call<'_>) -> Result<Vec<u8>> {

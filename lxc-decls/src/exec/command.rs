@@ -21,6 +21,29 @@ pub(super) enum Program<'c> {
     Fn(Option<BoxedFn<'c>>),
 }
 
+/// An execution domain of `personality(2)`, for [`Command::personality`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Personality(c_long);
+
+impl Personality {
+    /// `PER_LINUX`: the native personality.
+    pub const LINUX: Personality = Personality(0x0000);
+    /// `PER_LINUX32`: `uname -m` reports the 32-bit machine (`i686` on `x86_64`), as
+    /// `linux32`/`setarch` do.
+    pub const LINUX32: Personality = Personality(0x0008);
+
+    /// Any other value of `personality(2)`: a `PER_*` domain with its flags (`ADDR_NO_RANDOMIZE`,
+    /// …), passed as it is.
+    pub const fn from_raw(value: c_long) -> Personality {
+        Personality(value)
+    }
+
+    /// The value passed to liblxc.
+    pub const fn as_raw(self) -> c_long {
+        self.0
+    }
+}
+
 /// A program to run inside a running container, built like [`std::process::Command`].
 ///
 /// Made by [`Container::command`] (or [`Container::attach_fn`] for a closure). Each run
@@ -220,10 +243,11 @@ impl<'c> Command<'c> {
         self
     }
 
-    /// The personality of the program (`personality(2)`, e.g. `0x0008` for `PER_LINUX32`), instead of
-    /// the container init's. Sets [`AttachFlags::SET_PERSONALITY`].
-    pub fn personality(&mut self, personality: c_long) -> &mut Self {
-        self.personality = Some(personality);
+    /// The personality of the program (`personality(2)`, e.g. [`Personality::LINUX32`] for a
+    /// 32-bit `uname -m`), instead of the container init's. Sets
+    /// [`AttachFlags::SET_PERSONALITY`].
+    pub fn personality(&mut self, personality: Personality) -> &mut Self {
+        self.personality = Some(personality.0);
         self.flags |= AttachFlags::SET_PERSONALITY;
         self
     }

@@ -70,12 +70,15 @@ pub(crate) struct Reaping {
 
 impl Reaping {
     /// Starts reaping the children of `init` (nothing to do when this process holds none).
-    pub(crate) fn children_of(init: Option<libc::pid_t>) -> Reaping {
+    pub(crate) fn children_of(init: Option<u32>) -> Reaping {
         let none = Reaping {
             done: Arc::new(AtomicBool::new(true)),
             thread: None,
         };
-        let Some(init) = init.filter(|p| *p > 0) else {
+        let Some(init) = init
+            .and_then(|p| libc::pid_t::try_from(p).ok())
+            .filter(|p| *p > 0)
+        else {
             return none;
         };
         let any = held()

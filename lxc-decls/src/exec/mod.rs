@@ -42,7 +42,7 @@ mod reaper;
 mod stdio;
 
 pub use self::child::Child;
-pub use self::command::Command;
+pub use self::command::{Command, Personality};
 pub use self::flags::{AttachFlags, Namespaces};
 pub(crate) use self::held::Reaping;
 pub use self::stdio::Stdio;

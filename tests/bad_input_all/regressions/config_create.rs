@@ -47,7 +47,13 @@ fn save_config_and_create_after_clear_config_keep_the_configuration() {
     d.clear_config();
     problems.extend(refused(
         "create after clear_config",
-        d.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[]),
+        d.create_with(
+            Some("busybox"),
+            None,
+            None,
+            CreateFlags::QUIET,
+            &[] as &[&str],
+        ),
         "create",
         Some("cl"),
         EXISTS,
@@ -208,7 +214,13 @@ fn file_name_too_long_is_invalid_argument() {
     ));
     problems.extend(refused(
         "create_with a 64 KiB template",
-        t.create_with(Some(&long()), None, None, CreateFlags::QUIET, &[]),
+        t.create_with(
+            Some(&long()),
+            None,
+            None,
+            CreateFlags::QUIET,
+            &[] as &[&str],
+        ),
         "create",
         Some("fl-new"),
         INVALID,
@@ -228,14 +240,11 @@ fn a_failed_create_with_leaves_nothing() {
     let cases: Vec<(&str, &str, BdevSpecs)> = vec![
         ("an unknown backing store", "bogus", BdevSpecs::default()),
         ("an empty backing store", "", BdevSpecs::default()),
-        (
-            "dir with a file as rootfs",
-            "dir",
-            BdevSpecs {
-                dir: Some(file.to_string_lossy().into_owned()),
-                ..BdevSpecs::default()
-            },
-        ),
+        ("dir with a file as rootfs", "dir", {
+            let mut __o = BdevSpecs::default();
+            __o.dir = Some(file.clone());
+            __o
+        }),
         ("zfs without zfs", "zfs", BdevSpecs::default()),
         ("lvm without lvm", "lvm", BdevSpecs::default()),
         ("rbd without ceph", "rbd", BdevSpecs::default()),
@@ -251,7 +260,7 @@ fn a_failed_create_with_leaves_nothing() {
                 Some(bdev),
                 Some(&specs),
                 CreateFlags::QUIET,
-                &[],
+                &[] as &[&str],
             ),
             "create",
             Some(&name),
@@ -276,9 +285,10 @@ fn a_failed_create_does_not_delete_the_callers_directory() {
     let lx = lxcpath!();
     let data = tempfile::tempdir().expect("tempdir");
     let precious = data.path().join("precious");
-    let specs = BdevSpecs {
-        dir: Some(data.path().to_string_lossy().into_owned()),
-        ..BdevSpecs::default()
+    let specs = {
+        let mut __o = BdevSpecs::default();
+        __o.dir = Some(data.path().to_owned());
+        __o
     };
     let mut problems = Vec::new();
     std::fs::write(&precious, "user data").expect("write");
@@ -301,12 +311,13 @@ fn a_failed_create_does_not_delete_the_callers_directory() {
     }
     std::fs::create_dir_all(data.path()).expect("mkdir");
     std::fs::write(&precious, "user data").expect("write");
-    let r = lx.container("ud2").create_with_options(&CreateOptions {
-        bdev_specs: Some(specs.clone()),
-        backing_store: Some(BackingStore::Dir),
-        flags: CreateFlags::QUIET,
-        args: vec!["--bogus".into()],
-        ..CreateOptions::new("busybox")
+    let r = lx.container("ud2").create_with_options(&{
+        let mut __o = CreateOptions::new("busybox");
+        __o.bdev_specs = Some(specs.clone());
+        __o.backing_store = Some(BackingStore::Dir);
+        __o.flags = CreateFlags::QUIET;
+        __o.args = vec!["--bogus".into()];
+        __o
     });
     if !precious.exists() {
         problems.push(format!(

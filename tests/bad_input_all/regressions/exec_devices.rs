@@ -294,7 +294,7 @@ fn restore_from_a_missing_directory_says_so() {
     let scratch = tempfile::tempdir().expect("tempdir");
     let dir = scratch.path().join("no-checkpoint-here");
     let before = lx.tree();
-    let r = c.restore(&dir, false);
+    let r = c.restore(&dir, lxc::CriuVerbosity::Normal);
     let message = r.as_ref().err().map(ToString::to_string);
     let mut problems: Vec<String> = refused(
         "restore from a missing directory",
@@ -318,7 +318,16 @@ fn restore_from_a_missing_directory_says_so() {
 #[test]
 fn console_refuses_terminals_and_escapes_it_cannot_use() {
     let mut problems = Vec::new();
-    for (tty, escape) in [(-5, 1), (-2, 1), (i32::MIN, 1), (1, 0), (1, -1), (1, 1000)] {
+    // A terminal number is an `Option<u32>` (`None`: the first free one), so -2 and below cannot
+    // be asked for; one above `i32::MAX` is refused before liblxc sees it.
+    let too_large = i64::from(u32::MAX);
+    for (tty, escape) in [
+        (too_large, 1),
+        (i64::from(i32::MAX) + 1, 1),
+        (1, 0),
+        (1, -1),
+        (1, 1000),
+    ] {
         let p = probe(&format!("console:{tty},{escape}"));
         if let Some(why) = p.died() {
             problems.push(format!("console({tty}, …, {escape}): {why}"));

@@ -310,10 +310,10 @@ fn a_failed_log_init_keeps_error_explanations() {
 fn starting_a_missing_program_under_init_fails() {
     let lx = lxcpath!();
     let c = lx.busybox("ui");
-    let r = c.start_with(true, &["/nonexistent/program"]);
+    let r = c.start_with(lxc::StartMode::Execute, &["/nonexistent/program"]);
     let _ = c.wait(State::Stopped, Duration::from_secs(5));
     let mut problems: Vec<String> = refused(
-        "start_with(true, [/nonexistent/program])",
+        "start_with(lxc::StartMode::Execute, [/nonexistent/program])",
         r,
         "start",
         Some("ui"),
@@ -322,10 +322,10 @@ fn starting_a_missing_program_under_init_fails() {
     .into_iter()
     .collect();
     // A directory, reached through `..` that stays inside the rootfs.
-    let r = c.start_with(true, &["/../../bin"]);
+    let r = c.start_with(lxc::StartMode::Execute, &["/../../bin"]);
     let _ = c.wait(State::Stopped, Duration::from_secs(5));
     problems.extend(refused(
-        "start_with(true, [/../../bin])",
+        "start_with(lxc::StartMode::Execute, [/../../bin])",
         r,
         "start",
         Some("ui"),

@@ -97,9 +97,10 @@ fn clone_errors_have_the_kind_of_their_cause() {
     ));
     problems.extend(refused(
         "clone_with_options onto zfs without zfs",
-        c.clone_with_options(&CloneOptions {
-            backing_store: Some(BackingStore::Zfs),
-            ..CloneOptions::new("ck-copy")
+        c.clone_with_options(&{
+            let mut __o = CloneOptions::new("ck-copy");
+            __o.backing_store = Some(BackingStore::Zfs);
+            __o
         }),
         "clone",
         Some("ck"),
