@@ -115,7 +115,8 @@ fn a_timeout_says_what_did_not_happen() {
     let c = lx.busybox("deaf");
     // An init that ignores the halt and reboot signals: a namespace's init ignores what it does
     // not handle.
-    c.start_with(false, &["sleep", "1000"]).expect("start");
+    c.start_with(lxc::StartMode::Execute, &["sleep", "1000"])
+        .expect("start");
     c.wait(State::Running, Duration::from_secs(30))
         .expect("RUNNING");
     let earlier = c

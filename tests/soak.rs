@@ -189,8 +189,7 @@ impl Worker {
         let name = self.name("life");
         let c = self.open(&name)?;
         let r = (|| {
-            c.create("busybox", &[])
-                .map_err(|e| format!("create: {e}"))?;
+            c.create("busybox").map_err(|e| format!("create: {e}"))?;
             c.clear_config_item("lxc.net").map_err(|e| e.to_string())?;
             c.set_config_item("lxc.net.0.type", "empty")
                 .map_err(|e| e.to_string())?;
@@ -368,7 +367,7 @@ impl Worker {
         )?;
         want(
             "missing template",
-            ghost.create("no-such-template", &[]),
+            ghost.create("no-such-template"),
             &[ErrorKind::NotFound, ErrorKind::Failed],
         )?;
         if ghost.is_defined() || self.lxcpath.join(self.name("ghost")).exists() {

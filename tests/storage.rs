@@ -264,8 +264,14 @@ fn copies_and_renames_on_a_full_filesystem_change_nothing() {
     std::fs::create_dir(&dir).unwrap();
     let _m = Mounted::tmpfs(&dir, "16m");
     let c = Container::new_in("orig", &dir).expect("open");
-    c.create_with(Some("busybox"), None, None, CreateFlags::QUIET, &[])
-        .expect("create");
+    c.create_with(
+        Some("busybox"),
+        None,
+        None,
+        CreateFlags::QUIET,
+        &[] as &[&str],
+    )
+    .expect("create");
     let comment = lx.path().join("comment");
     std::fs::write(&comment, "a comment\n").unwrap();
     for room in [0, 4096, 64 * 1024] {
