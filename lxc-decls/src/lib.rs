@@ -14,12 +14,14 @@ mod console;
 mod container;
 mod criu;
 mod device;
+mod ephemeral;
 mod exec;
 mod fds;
 mod flags;
 mod free;
 mod freeze;
 mod keys;
+mod lifeline;
 pub mod log;
 mod mount;
 mod network;
@@ -34,6 +36,7 @@ pub use container::Container;
 pub use criu::{
     FeatureCheck, MigrateCommand, MigrateFeatures, MigrateOptions, MigrateOutcome, PageServer,
 };
+pub use ephemeral::{Ephemeral, EphemeralBuilder, DEFAULT_EPHEMERAL_TIMEOUT};
 pub use exec::{AttachFlags, Child, Command, Namespaces, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;
