@@ -28,7 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let result = (|| -> Result<(), Box<dyn std::error::Error>> {
         for _ in 0..10 {
             let t = Instant::now();
-            let sandbox = base.ephemeral().bind_read_only(work.path(), "job")?.start()?;
+            let sandbox = base
+                .ephemeral()
+                .bind_read_only(work.path(), "job")?
+                .start()?;
             let started = t.elapsed();
             let out = sandbox.command("/bin/sh").arg("/job/job.sh").output()?;
             let name = sandbox.name().to_owned();

@@ -20,6 +20,39 @@ pub const DEFAULT_EPHEMERAL_TIMEOUT: Duration = Duration::from_secs(30);
 
 const OP: &str = "ephemeral";
 
+impl Container {
+    /// liblxc refuses to destroy a container that overlay copies depend on, saying only that it
+    /// "has snapshots on its rootfs": name the copies (liblxc lists them in `lxc_snapshots`, as
+    /// lxcpath and name lines).
+    #[cold]
+    pub(crate) fn dependent_copies(&self, e: Error, _: &()) -> Error {
+        let Ok(lxcpath) = self.config_path() else {
+            return e;
+        };
+        let list = lxcpath.join(self.name()).join("lxc_snapshots");
+        let Ok(text) = std::fs::read_to_string(list) else {
+            return e;
+        };
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        let copies: Vec<String> = lines
+            .chunks(2)
+            .filter_map(|pair| match pair {
+                [path, name] => Some(format!("{name} (in {path})")),
+                _ => None,
+            })
+            .collect();
+        if copies.is_empty() {
+            return e;
+        }
+        let why = format!(
+            "overlay copies depend on its rootfs: {}; stop (ephemeral) or destroy them first",
+            copies.join(", ")
+        );
+        let kind = e.kind();
+        e.rephrased(kind, why)
+    }
+}
+
 /// Options of an ephemeral copy; made by [`Container::ephemeral`], run by
 /// [`EphemeralBuilder::start`].
 #[derive(Debug)]
@@ -183,11 +216,9 @@ impl<'a> EphemeralBuilder<'a> {
         for (k, v) in &self.config {
             c.set_config_item(k, v)?;
         }
-        c.save_config(None)?;
-        // The object liblxc's clone returned keeps the storage type in its in-memory rootfs path;
-        // the saved configuration is right: open the copy afresh (as clone_with_options does).
-        drop(c);
-        let c = Container::new_in(&made.name, &made.lxcpath)?;
+        // Not saved: the monitor liblxc forks for the start keeps this configuration (and removes
+        // the copy when it stops); the file is the clone's, which the removal needs. Saving would
+        // add a synced write to every sandbox.
         c.start()?;
         c.wait(State::Running, self.timeout)?;
         Ok(c)
@@ -289,11 +320,7 @@ fn reserve(base: &Container, lxcpath: &Path, name: Option<&str>) -> Result<(Stri
                 let kind = e
                     .raw_os_error()
                     .map_or(ErrorKind::Failed, ErrorKind::from_errno);
-                return Err(base.error_in(
-                    kind,
-                    OP,
-                    format!("cannot make {}: {e}", dir.display()),
-                ));
+                return Err(base.error_in(kind, OP, format!("cannot make {}: {e}", dir.display())));
             }
         }
     }
