@@ -22,8 +22,8 @@ unsafe extern "C" {
     ) -> c_int;
 }
 
-/// NUL-terminated `["/bin/true", NULL]`, kept alive by its owner.
-struct Argv(Vec<CString>, Vec<*const c_char>);
+/// NUL-terminated `["/bin/true", NULL]`: the pointers, and the strings they point into.
+struct Argv(#[allow(dead_code)] Vec<CString>, Vec<*const c_char>);
 
 impl Argv {
     fn truth() -> Argv {

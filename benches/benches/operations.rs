@@ -6,12 +6,11 @@
 //! Run as root: `cargo bench -p lxc-benches --bench operations`.
 
 use std::ffi::{c_char, c_int, c_long, CString};
-use std::path::Path;
 use std::process::Command as Proc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lxc::raw::LxcContainer;
-use lxc::{Container, CreateFlags, State};
+use lxc::{Container, State};
 // The C baselines are linked through this crate (its build script compiles baseline.c).
 use lxc_benches::{busybox, sh, stats, time};
 
