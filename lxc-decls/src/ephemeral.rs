@@ -11,7 +11,7 @@ use lxc_core::__private::class::{check_name, LowerError};
 use lxc_core::{Error, ErrorKind, Result};
 
 use crate::flags::CloneFlags;
-use crate::lifeline::Lifeline;
+use crate::lifeline;
 use crate::{Container, State};
 
 /// How long [`EphemeralBuilder::start`] waits for the copy to run, and dropping an [`Ephemeral`]
@@ -98,7 +98,9 @@ impl<'a> EphemeralBuilder<'a> {
     }
 
     /// A configuration item set on the copy (not on the base) before it starts, e.g.
-    /// `("lxc.cgroup2.memory.max", "256M")`. Items are set in the order given.
+    /// `("lxc.cgroup2.memory.max", "256M")`. Items are set in the order given, on the
+    /// configuration the copy starts with; they are not written to the copy's file (which liblxc
+    /// removes with it), so another `Container` opened on the copy does not see them.
     pub fn config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.config.push((key.into(), value.into()));
         self
@@ -138,15 +140,16 @@ impl<'a> EphemeralBuilder<'a> {
         self
     }
 
-    /// Whether a helper process stops and removes the copy if this process dies without dropping
-    /// the [`Ephemeral`] (`true` unless set). See [`Ephemeral`] under *When the process dies*.
+    /// Whether the lifeline helper process stops and removes the copy if this process dies without
+    /// dropping the [`Ephemeral`] (`true` unless set). See [`Ephemeral`] under *When the process
+    /// dies*.
     pub fn lifeline(mut self, on: bool) -> Self {
         self.lifeline = on;
         self
     }
 
     /// Makes the copy, starts it and waits until it runs. On any failure, what this call made is
-    /// removed again (the copy, its directory, the helper process).
+    /// removed again (the copy, its directory, its lifeline registration).
     ///
     /// # Errors
     ///
@@ -177,16 +180,22 @@ impl<'a> EphemeralBuilder<'a> {
             lxcpath,
             name,
             dir: Some(dir),
-            lifeline: None,
+            lifeline: false,
         };
         if self.lifeline {
-            made.lifeline = Some(Lifeline::spawn(&made.name, &made.lxcpath).map_err(|e| {
-                base.error_in(
-                    ErrorKind::Failed,
-                    OP,
-                    format!("cannot start the lifeline process: {e}"),
-                )
-            })?);
+            match lifeline::register(&made.lxcpath.join(&made.name)) {
+                Ok(()) => made.lifeline = true,
+                Err(e) => {
+                    let _ = made.remove(None, false, self.timeout);
+                    return Err(base.error_in(
+                        ErrorKind::Failed,
+                        OP,
+                        format!(
+                            "cannot register the copy with the lifeline process (/bin/sh): {e}"
+                        ),
+                    ));
+                }
+            }
         }
         let c = match self.run(&made) {
             Ok(c) => c,
@@ -349,7 +358,8 @@ struct Made {
     name: String,
     /// The copy's directory, while it may still exist.
     dir: Option<PathBuf>,
-    lifeline: Option<Lifeline>,
+    /// Registered with the lifeline.
+    lifeline: bool,
 }
 
 impl Made {
@@ -360,8 +370,8 @@ impl Made {
             return Ok(());
         };
         let result = self.stop_and_forget(c, ran, &dir, timeout);
-        if let Some(l) = self.lifeline.take() {
-            l.release();
+        if std::mem::take(&mut self.lifeline) {
+            lifeline::release(&dir);
         }
         result
     }
@@ -437,13 +447,14 @@ impl Made {
 /// # When the process dies
 ///
 /// The copy runs under liblxc's monitor, a process of its own: without help it would outlive a
-/// process killed before dropping the `Ephemeral`, and be removed only when it stops. With the
-/// lifeline (on unless [`EphemeralBuilder::lifeline`]`(false)`), a small helper process
-/// (`/bin/sh`, in a process group of its own so a terminal's Ctrl-C does not reach it) waits on a
-/// pipe only this process writes; when the pipe closes without a word (the process died, even of
-/// `SIGKILL`), the helper runs `lxc-destroy -f` on the copy and removes its directory. A normal
-/// drop tells the helper to exit quietly. The helper needs the `lxc-destroy` tool (package `lxc`);
-/// without it nothing is removed on death.
+/// process that dies before dropping the `Ephemeral`, and be removed only when it stops. With the
+/// lifeline (on unless [`EphemeralBuilder::lifeline`]`(false)`), one helper process per process
+/// (`/bin/sh`, started with the first copy, idle until then, in a process group of its own so a
+/// terminal's Ctrl-C does not reach it) keeps the list of live copies and reads a socket only
+/// this process writes. When the socket closes (the process died, even of `SIGKILL`, or exited
+/// without dropping a copy, e.g. through `std::process::exit` or `mem::forget`), the helper runs
+/// `lxc-destroy -f` on each copy left and exits. It needs `/bin/sh` and `lxc-destroy` (package
+/// `lxc`). A child forked from this process without exec keeps the socket open until it exits.
 #[derive(Debug)]
 pub struct Ephemeral {
     c: Container,
