@@ -69,12 +69,38 @@ fn template_cycle(p: &Path, i: usize) {
     k.destroy().unwrap();
 }
 
-fn line(name: &str, v: &[f64], c: f64) {
+/// CPU milliseconds (user + system) this process and its reaped children have used so far.
+fn cpu_ms() -> f64 {
+    let mut total = 0.0;
+    for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+        // SAFETY: getrusage writes one rusage into the zeroed value it is given.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `u` is a valid, writable rusage.
+        unsafe { libc::getrusage(who, &mut u) };
+        for t in [u.ru_utime, u.ru_stime] {
+            total += t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
+        }
+    }
+    total
+}
+
+/// Wall-clock and caller-CPU milliseconds of `f`.
+fn measure(f: impl FnOnce()) -> (f64, f64) {
+    let cpu = cpu_ms();
+    let wall = time(f);
+    (wall, cpu_ms() - cpu)
+}
+
+fn line(name: &str, v: &[f64], c: f64, cpu: Option<&[f64]>) {
     let (m, lo, hi) = stats(v.to_vec());
-    println!(
-        "{name:<34} {m:>8.1} ms ({lo:.1}-{hi:.1})  ratio to C {:.3}",
+    print!(
+        "{name:<42} {m:>8.1} ms ({lo:.1}-{hi:.1})  ratio to C {:.3}",
         m / c
     );
+    if let Some(cpu) = cpu {
+        print!("  caller CPU {:.2} ms", stats(cpu.to_vec()).0);
+    }
+    println!();
 }
 
 fn main() {
@@ -92,18 +118,21 @@ fn main() {
     tool_cycle(p, 1000);
 
     let (mut r, mut rn, mut c, mut t, mut tpl) = (vec![], vec![], vec![], vec![], vec![]);
+    let mut cpu: [Vec<f64>; 4] = Default::default();
     let mut ratios = vec![];
     for i in 0..reps {
         // Rotate the order so no variant always runs right after another.
         let mut round = [0.0; 4];
         for k in 0..4 {
             let v = (i + k) % 4;
-            round[v] = match v {
-                0 => time(|| rust_cycle(&base, true)),
-                1 => time(|| rust_cycle(&base, false)),
-                2 => time(|| c_cycle(&base, &cpath, &argv)),
-                _ => time(|| tool_cycle(p, i)),
+            let (wall, used) = match v {
+                0 => measure(|| rust_cycle(&base, true)),
+                1 => measure(|| rust_cycle(&base, false)),
+                2 => measure(|| c_cycle(&base, &cpath, &argv)),
+                _ => measure(|| tool_cycle(p, i)),
             };
+            round[v] = wall;
+            cpu[v].push(used);
         }
         r.push(round[0]);
         rn.push(round[1]);
@@ -118,14 +147,16 @@ fn main() {
     println!(
         "cycle: fresh sandbox -> /bin/true -> gone; median (min-max) of {reps} interleaved rounds"
     );
+    println!("(caller CPU: user+system time of the benchmark process and the children it reaped)");
     println!(
-        "{:<34} {cm:>8.1} ms ({clo:.1}-{chi:.1})",
-        "C through liblxc (ephemeral.c)"
+        "{:<42} {cm:>8.1} ms ({clo:.1}-{chi:.1})               caller CPU {:.2} ms",
+        "C through liblxc (ephemeral.c)",
+        stats(cpu[2].clone()).0
     );
-    line("lxc-rs ephemeral() (lifeline on)", &r, cm);
-    line("lxc-rs ephemeral() (lifeline off)", &rn, cm);
-    line("lxc-copy -e + lxc-attach + lxc-stop", &t, cm);
-    line("template create+start+attach+stop+destroy", &tpl, cm);
+    line("lxc-rs ephemeral() (lifeline on)", &r, cm, Some(&cpu[0]));
+    line("lxc-rs ephemeral() (lifeline off)", &rn, cm, Some(&cpu[1]));
+    line("lxc-copy -e + lxc-attach + lxc-stop", &t, cm, Some(&cpu[3]));
+    line("template create+start+attach+stop+destroy", &tpl, cm, None);
     let (rm, _, _) = stats(r.clone());
     let (tm, _, _) = stats(t);
     let (pm, _, _) = stats(tpl);

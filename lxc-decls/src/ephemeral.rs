@@ -394,21 +394,22 @@ impl Made {
             }
         };
         if let Some(c) = c {
-            let running = c.is_running();
-            if running {
-                if let Err(e) = c.stop() {
-                    // Stopped on its own in between: not an error.
-                    if e.kind() != ErrorKind::NotRunning {
-                        first = Some(e);
+            // No state query first: `stop` refuses a copy that does not run (`NotRunning`), and
+            // checks after a success that it stopped; each query is a round trip to the monitor.
+            let stopped = match c.stop() {
+                Ok(()) => true,
+                Err(e) if e.kind() == ErrorKind::NotRunning => false,
+                Err(e) => {
+                    first = Some(e);
+                    if let Err(e) = c.wait(State::Stopped, timeout) {
+                        first.get_or_insert(e);
                     }
+                    true
                 }
-                if let Err(e) = c.wait(State::Stopped, timeout) {
-                    first.get_or_insert(e);
-                }
-            }
-            // liblxc's monitor removes a copy that ran after it stopped: wait for it, so the
-            // removal below does not race it.
-            if ran || running {
+            };
+            // liblxc's monitor removes a copy that ran after it stopped (usually before `stop`
+            // returns): wait for it, so the removal below does not race it.
+            if ran || stopped {
                 while c.is_defined() && Instant::now() < deadline {
                     std::thread::sleep(Duration::from_millis(1));
                 }
