@@ -70,8 +70,8 @@ impl Container {
     /// `lxc.ephemeral = 1`, started, which liblxc removes when it stops. See [`Ephemeral`].
     ///
     /// ```no_run
-    /// # fn main() -> lxc::Result<()> {
-    /// let base = lxc::Container::new_in("base", "/var/lib/lxc")?;
+    /// # fn main() -> lxc_core::Result<()> {
+    /// let base = lxc_decls::Container::new_in("base", "/var/lib/lxc")?;
     /// let sandbox = base.ephemeral().bind("/srv/job", "job")?.start()?;
     /// let status = sandbox.command("/bin/true").status()?;
     /// assert!(status.success());
