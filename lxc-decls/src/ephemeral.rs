@@ -227,7 +227,8 @@ impl<'a> EphemeralBuilder<'a> {
         }
         // Not saved: the monitor liblxc forks for the start keeps this configuration (and removes
         // the copy when it stops); the file is the clone's, which the removal needs. Saving would
-        // add a synced write to every sandbox.
+        // add a synced write to every sandbox. The object clone returned starts the copy (its
+        // in-memory rootfs is `overlay:<base rootfs>:<delta>`; only a `dir` copy's is unusable).
         c.start()?;
         c.wait(State::Running, self.timeout)?;
         Ok(c)
