@@ -30,6 +30,8 @@
 //! - [`Container`]: one container. Every member of liblxc's `struct lxc_container` is a method,
 //!   named the Rust way; the C name is a doc alias, so searching for `get_config_item` finds
 //!   [`Container::config_item`].
+//! - [`Container::ephemeral`]: a disposable, running overlay copy of a stopped container (an
+//!   [`Ephemeral`], which stops it when dropped; liblxc then removes it): a sandbox per job.
 //! - Free functions: [`version`], [`defined_container_names`], [`active_containers`],
 //!   [`global_config_item`], [`config_item_is_supported`], [`has_api_extension`], [`log`].
 //! - [`Error`]: every failure says which liblxc member failed, on which container, and why, with a

@@ -20,6 +20,7 @@ const RUN: &[&str] = &[
     "console_log",
     "create_download",
     "devices",
+    "ephemeral",
     "exec",
     "freeze",
     "lifecycle",

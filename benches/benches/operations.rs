@@ -6,30 +6,18 @@
 //! Run as root: `cargo bench -p lxc-benches --bench operations`.
 
 use std::ffi::{c_char, c_int, c_long, CString};
-use std::path::Path;
 use std::process::Command as Proc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lxc::raw::LxcContainer;
-use lxc::{Container, CreateFlags, State};
+use lxc::{Container, State};
 // The C baselines are linked through this crate (its build script compiles baseline.c).
-use lxc_benches as _;
+use lxc_benches::{busybox, sh, stats, time};
 
 unsafe extern "C" {
     fn bl_lifecycle(lxcpath: *const c_char, name: *const c_char) -> c_int;
     fn bl_run_wait(c: *mut LxcContainer, argv: *const *const c_char) -> c_int;
     fn bl_output(c: *mut LxcContainer, argv: *const *const c_char) -> c_long;
-}
-
-fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
-    v.sort_by(|a, b| a.total_cmp(b));
-    (v[v.len() / 2], v[0], v[v.len() - 1])
-}
-
-fn time(f: impl FnOnce()) -> f64 {
-    let t = Instant::now();
-    f();
-    t.elapsed().as_secs_f64() * 1e3
 }
 
 fn report(name: &str, unit: &str, rust: Vec<f64>, c: Vec<f64>, tool: Option<Vec<f64>>) {
@@ -44,32 +32,6 @@ fn report(name: &str, unit: &str, rust: Vec<f64>, c: Vec<f64>, tool: Option<Vec<
         );
     }
     println!();
-}
-
-fn sh(args: &[&str]) {
-    let st = Proc::new(args[0])
-        .args(&args[1..])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .expect(args[0]);
-    assert!(st.success(), "{args:?}");
-}
-
-fn busybox(path: &Path, name: &str) -> Container {
-    let c = Container::new_in(name, path).unwrap();
-    c.create_with(
-        Some("busybox"),
-        None,
-        None,
-        CreateFlags::QUIET,
-        &[] as &[&str],
-    )
-    .unwrap();
-    c.clear_config_item("lxc.net").unwrap();
-    c.set_config_item("lxc.net.0.type", "empty").unwrap();
-    c.save_config(None).unwrap();
-    c
 }
 
 fn main() {

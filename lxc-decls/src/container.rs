@@ -274,8 +274,10 @@ impl Container {
         }
     }
 
-    /// Destroys a stopped container: its rootfs and configuration. Fails if it has snapshots.
-    #[lxc_method(destroy)]
+    /// Destroys a stopped container: its rootfs and configuration. Fails if it has snapshots, or
+    /// overlay copies (clones with [`CloneFlags::SNAPSHOT`](crate::CloneFlags::SNAPSHOT),
+    /// [`Ephemeral`](crate::Ephemeral) copies) depend on it: the error names them.
+    #[lxc_method(destroy, explain = Self::dependent_copies)]
     pub fn destroy(&self) -> Result<()>;
 
     /// Writes the configuration to `alt_file`, or to the container's own file with `None`.

@@ -39,12 +39,14 @@ mod console;
 mod container;
 mod criu;
 mod device;
+mod ephemeral;
 mod exec;
 mod fds;
 mod flags;
 mod free;
 mod freeze;
 mod keys;
+mod lifeline;
 pub mod log;
 mod mount;
 mod network;
@@ -60,6 +62,7 @@ pub use criu::{
     AfterCheckpoint, CriuVerbosity, FeatureCheck, MigrateCommand, MigrateFeatures, MigrateOptions,
     MigrateOutcome, PageServer,
 };
+pub use ephemeral::{Ephemeral, EphemeralBuilder, DEFAULT_EPHEMERAL_TIMEOUT};
 pub use exec::{AttachFlags, Child, Command, Namespaces, Personality, Stdio};
 pub use flags::{CloneFlags, CreateFlags};
 pub use free::*;

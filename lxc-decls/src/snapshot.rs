@@ -329,7 +329,7 @@ impl Container {
     /// liblxc's `clone`; its result cannot start on liblxc 5.0 (see [`Container::clone_with`]).
     #[allow(clippy::too_many_arguments)]
     #[lxc_method(clone)]
-    fn clone_member(
+    pub(crate) fn clone_member(
         &self,
         new_name: Option<&str>,
         lxcpath: Option<&Path>,
