@@ -9,6 +9,8 @@
 // that depends on the facade sees; here, below the facade, that is lxc-core.
 extern crate lxc_core as lxc;
 
+#[cfg(feature = "tokio")]
+mod aio;
 mod cgroup;
 mod console;
 mod container;
@@ -28,6 +30,8 @@ mod snapshot;
 mod start;
 mod state;
 
+#[cfg(feature = "tokio")]
+pub use aio::{AsyncChild, AsyncContainer};
 pub use cgroup::CgroupVersion;
 pub use console::ConsoleFd;
 pub use container::Container;
