@@ -229,3 +229,38 @@ fn free_functions_are_spans_too() {
     assert_eq!(s[0].get("outcome"), Some("ok"));
     assert_eq!(s[0].get("container"), None);
 }
+
+#[test]
+fn liblxc_lines_are_events_even_when_the_spans_are_filtered_out() {
+    use tracing_subscriber::filter::filter_fn;
+    let _w = common::watchdog(Duration::from_secs(120));
+    let lx = lxcpath!();
+    let c = lx.busybox("filtered");
+    c.set_config_item("lxc.rootfs.path", "/nonexistent-lxc-rs-rootfs")
+        .unwrap();
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = events.clone();
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(move || Writer(seen.clone()))
+        .with_ansi(false)
+        .with_filter(filter_fn(|m| m.target() == "lxc::liblxc"));
+    let subscriber = tracing_subscriber::registry().with(layer);
+    tracing::subscriber::with_default(subscriber, || {
+        assert!(c.start().is_err());
+    });
+    let text = String::from_utf8(events.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("/nonexistent-lxc-rs-rootfs"), "{text}");
+}
+
+/// A `MakeWriter` into a shared buffer.
+struct Writer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Writer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -85,7 +85,7 @@ mod imp {
     ) -> Result<T> {
         let h = h.handle();
         let span = span(m, Some(h.name()));
-        if span.is_disabled() {
+        if span.is_disabled() && !liblxc_lines_wanted() {
             return f();
         }
         let started = Instant::now();
@@ -103,7 +103,7 @@ mod imp {
     ) -> T {
         let h = h.handle();
         let span = span(m, Some(h.name()));
-        if span.is_disabled() {
+        if span.is_disabled() && !liblxc_lines_wanted() {
             return f();
         }
         let started = Instant::now();
@@ -138,6 +138,11 @@ mod imp {
         r
     }
 
+    /// Whether liblxc's lines are wanted as events even when the spans are not.
+    fn liblxc_lines_wanted() -> bool {
+        tracing::enabled!(target: "lxc::liblxc", tracing::Level::WARN)
+    }
+
     /// Records the duration and the outcome, and what liblxc logged on the object meanwhile.
     #[cold]
     #[inline(never)]
@@ -159,6 +164,7 @@ mod imp {
         if let Some(p) = lxcpath {
             span.record("lxcpath", p.as_str());
         }
+        // Without the span (filtered out), the events stand alone.
         span.in_scope(|| lines.iter().for_each(emit));
     }
 
