@@ -125,7 +125,13 @@ fn each_call_is_a_span_with_its_member_container_lxcpath_duration_and_outcome() 
         // Refused before liblxc is called: a span all the same.
         assert_eq!(c.stop().unwrap_err().kind(), ErrorKind::NotRunning);
         assert!(!c.is_running());
+        drop(lxc::Container::new_in("traced", lx.path()).unwrap());
     });
+    let new = of(&spans, "lxc_container_new");
+    assert_eq!(new.len(), 1, "{spans:#?}");
+    assert_eq!(new[0].get("container"), Some("traced"));
+    assert_eq!(new[0].get("lxcpath"), lx.path().to_str());
+    assert_eq!(new[0].get("outcome"), Some("ok"));
     let gets = of(&spans, "get_config_item");
     assert_eq!(gets.len(), 2, "{spans:#?}");
     let lxcpath = lx.path().to_str().unwrap();

@@ -223,11 +223,24 @@ fn traced(c: &Checked, body: TokenStream) -> TokenStream {
     let rt = rt();
     let member = format_ident!("{}", c.member.name);
     let meta = quote!(&#rt::meta::#member);
+    // What a free function is about: the container it names, the lxcpath it is given.
+    let about = |class: Class, f: TokenStream| match c.params.iter().find(|p| p.class == class) {
+        Some(p) => {
+            let id = &p.ident;
+            quote!(#rt::#f(&#id))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let container = about(Class::Name, quote!(subject));
+    let lxcpath = about(Class::OptLxcPath, quote!(arg_text));
     let (name, args) = match (c.member.kind == Kind::Method, c.returns_result) {
         (true, true) => (quote!(method), quote!(self, #meta)),
         (true, false) => (quote!(method_infallible), quote!(self, #meta)),
-        (false, true) => (quote!(free), quote!(#meta)),
-        (false, false) => (quote!(free_infallible), quote!(#meta)),
+        (false, true) => (quote!(free), quote!(#meta, (#container, #lxcpath))),
+        (false, false) => (
+            quote!(free_infallible),
+            quote!(#meta, (#container, #lxcpath)),
+        ),
     };
     quote!(#rt::trace::#name(#args, || { #body }))
 }

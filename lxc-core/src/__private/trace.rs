@@ -14,6 +14,9 @@ use crate::version::Member;
 
 use super::call::AsHandle;
 
+/// What a free function is about: the container it names and the lxcpath it is given.
+pub type About<'a> = (Option<&'a std::ffi::OsStr>, Option<&'a std::ffi::OsStr>);
+
 #[cfg(not(feature = "tracing"))]
 mod imp {
     use super::*;
@@ -40,13 +43,13 @@ mod imp {
 
     /// Runs a free function's call.
     #[inline(always)]
-    pub fn free<T>(_: &'static Member, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    pub fn free<T>(_: &'static Member, _: About<'_>, f: impl FnOnce() -> Result<T>) -> Result<T> {
         f()
     }
 
     /// Runs a free function's call that cannot fail.
     #[inline(always)]
-    pub fn free_infallible<T>(_: &'static Member, f: impl FnOnce() -> T) -> T {
+    pub fn free_infallible<T>(_: &'static Member, _: About<'_>, f: impl FnOnce() -> T) -> T {
         f()
     }
 }
@@ -112,10 +115,24 @@ mod imp {
         r
     }
 
+    /// The span of a free function.
+    fn free_span(m: &'static Member, (container, lxcpath): About<'_>) -> Span {
+        let container = container.map(|c| c.to_string_lossy());
+        let span = span(m, container.as_deref());
+        if let Some(p) = lxcpath {
+            span.record("lxcpath", p.to_string_lossy().as_ref());
+        }
+        span
+    }
+
     /// Runs a free function's call in its span.
     #[inline]
-    pub fn free<T>(m: &'static Member, f: impl FnOnce() -> Result<T>) -> Result<T> {
-        let span = span(m, None);
+    pub fn free<T>(
+        m: &'static Member,
+        about: About<'_>,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let span = free_span(m, about);
         if span.is_disabled() {
             return f();
         }
@@ -127,8 +144,8 @@ mod imp {
 
     /// Runs a free function's call that cannot fail in its span.
     #[inline]
-    pub fn free_infallible<T>(m: &'static Member, f: impl FnOnce() -> T) -> T {
-        let span = span(m, None);
+    pub fn free_infallible<T>(m: &'static Member, about: About<'_>, f: impl FnOnce() -> T) -> T {
+        let span = free_span(m, about);
         if span.is_disabled() {
             return f();
         }
