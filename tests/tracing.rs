@@ -104,6 +104,14 @@ fn traced(f: impl FnOnce()) -> Vec<SpanRec> {
     spans.into_iter().filter(|s| s.target == "lxc").collect()
 }
 
+/// A busybox container whose rootfs does not exist: its start fails, and liblxc logs why.
+fn unstartable(lx: &common::Lxcpath, name: &str) -> lxc::Container {
+    let c = lx.busybox(name);
+    c.set_config_item("lxc.rootfs.path", "/nonexistent-lxc-rs-rootfs")
+        .unwrap();
+    c
+}
+
 fn of<'a>(spans: &'a [SpanRec], member: &str) -> Vec<&'a SpanRec> {
     spans
         .iter()
@@ -161,9 +169,7 @@ fn each_call_is_a_span_with_its_member_container_lxcpath_duration_and_outcome() 
 fn what_liblxc_logs_during_a_call_is_an_event_in_its_span() {
     let _w = common::watchdog(Duration::from_secs(120));
     let lx = lxcpath!();
-    let c = lx.busybox("broken");
-    c.set_config_item("lxc.rootfs.path", "/nonexistent-lxc-rs-rootfs")
-        .unwrap();
+    let c = unstartable(&lx, "broken");
     let spans = traced(|| {
         let e = c.start().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
@@ -241,9 +247,7 @@ fn liblxc_lines_are_events_even_when_the_spans_are_filtered_out() {
     use tracing_subscriber::filter::filter_fn;
     let _w = common::watchdog(Duration::from_secs(120));
     let lx = lxcpath!();
-    let c = lx.busybox("filtered");
-    c.set_config_item("lxc.rootfs.path", "/nonexistent-lxc-rs-rootfs")
-        .unwrap();
+    let c = unstartable(&lx, "filtered");
     let events = Arc::new(Mutex::new(Vec::new()));
     let seen = events.clone();
     let layer = tracing_subscriber::fmt::layer()

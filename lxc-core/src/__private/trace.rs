@@ -79,6 +79,24 @@ mod imp {
         )
     }
 
+    /// Runs `f` in `span`, then records how it went (`error` tells from its value) and emits
+    /// what liblxc logged on `h` meanwhile.
+    #[inline(always)]
+    fn run<T>(
+        span: Span,
+        h: Option<&Handle>,
+        f: impl FnOnce() -> T,
+        error: impl FnOnce(&T) -> Option<ErrorKind>,
+    ) -> T {
+        if span.is_disabled() && !(h.is_some() && liblxc_lines_wanted()) {
+            return f();
+        }
+        let started = Instant::now();
+        let r = span.in_scope(f);
+        finish(&span, h, started, error(&r));
+        r
+    }
+
     /// Runs a method's call in its span.
     #[inline]
     pub fn method<H: AsHandle + ?Sized, T>(
@@ -87,14 +105,9 @@ mod imp {
         f: impl FnOnce() -> Result<T>,
     ) -> Result<T> {
         let h = h.handle();
-        let span = span(m, Some(h.name()));
-        if span.is_disabled() && !liblxc_lines_wanted() {
-            return f();
-        }
-        let started = Instant::now();
-        let r = span.in_scope(f);
-        finish(&span, Some(h), started, r.as_ref().err().map(|e| e.kind()));
-        r
+        run(span(m, Some(h.name())), Some(h), f, |r| {
+            r.as_ref().err().map(|e| e.kind())
+        })
     }
 
     /// Runs a method's call that cannot fail in its span.
@@ -105,14 +118,7 @@ mod imp {
         f: impl FnOnce() -> T,
     ) -> T {
         let h = h.handle();
-        let span = span(m, Some(h.name()));
-        if span.is_disabled() && !liblxc_lines_wanted() {
-            return f();
-        }
-        let started = Instant::now();
-        let r = span.in_scope(f);
-        finish(&span, Some(h), started, None);
-        r
+        run(span(m, Some(h.name())), Some(h), f, |_| None)
     }
 
     /// The span of a free function.
@@ -132,27 +138,15 @@ mod imp {
         about: About<'_>,
         f: impl FnOnce() -> Result<T>,
     ) -> Result<T> {
-        let span = free_span(m, about);
-        if span.is_disabled() {
-            return f();
-        }
-        let started = Instant::now();
-        let r = span.in_scope(f);
-        finish(&span, None, started, r.as_ref().err().map(|e| e.kind()));
-        r
+        run(free_span(m, about), None, f, |r| {
+            r.as_ref().err().map(|e| e.kind())
+        })
     }
 
     /// Runs a free function's call that cannot fail in its span.
     #[inline]
     pub fn free_infallible<T>(m: &'static Member, about: About<'_>, f: impl FnOnce() -> T) -> T {
-        let span = free_span(m, about);
-        if span.is_disabled() {
-            return f();
-        }
-        let started = Instant::now();
-        let r = span.in_scope(f);
-        finish(&span, None, started, None);
-        r
+        run(free_span(m, about), None, f, |_| None)
     }
 
     /// Whether liblxc's lines are wanted as events even when the spans are not.
