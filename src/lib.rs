@@ -43,6 +43,16 @@
 //! [`Container`] is `Send` and not `Sync`; see its documentation for why, and for
 //! [`Container::try_clone`], which shares one liblxc object between threads behind a lock.
 //!
+//! # Optional features
+//!
+//! - `tokio`: `AsyncContainer`, whose calls run on tokio's blocking threads, and
+//!   `AsyncChild`, a program awaited through its pidfd, with tokio pipes.
+//! - `tracing`: one `tracing` span per liblxc call (target `lxc`; fields `member`, `container`,
+//!   `lxcpath`, `duration_us`, `outcome`, `error_kind`), and liblxc's own WARN and ERROR lines
+//!   as events in it (target `lxc::liblxc`).
+//!
+//! Without them nothing of tokio or tracing is compiled.
+//!
 //! # liblxc versions
 //!
 //! lxc-rs builds against the installed liblxc (4.0 or newer) and checks, at run time, that a member is

@@ -38,6 +38,14 @@ const RUN: &[&str] = &[
 /// Examples not run here, with the reason.
 const NOT_RUN: &[(&str, &str)] = &[
     (
+        "tokio",
+        "needs the tokio feature; tests/async.rs runs the same calls (scripts/test runs it with the feature)",
+    ),
+    (
+        "tracing",
+        "needs the tracing feature; tests/tracing.rs checks the same spans (scripts/test runs it with the feature)",
+    ),
+    (
         "network",
         "adds a bridge and addresses to the host's network, which other tests and users share",
     ),

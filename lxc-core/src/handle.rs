@@ -119,6 +119,23 @@ impl Handle {
         self.log.reason(&self.name, member, started_ns)
     }
 
+    /// The WARN and ERROR lines liblxc logged on this object since the last time they were asked
+    /// for. Must run with the clone lock held.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn new_log_lines(&self) -> Vec<crate::logcap::Line> {
+        self.log.new_lines()
+    }
+
+    /// The container's lxcpath. Must run with the clone lock held.
+    #[cfg(feature = "tracing")]
+    pub(crate) fn lxcpath(&self) -> Option<String> {
+        // SAFETY: the live container of this handle, under its clone lock; the string is the
+        // container's, copied at once.
+        let p = unsafe { ffi::lxcrs_v1_get_config_path(self.ptr.as_ptr()) };
+        // SAFETY: non-null NUL-terminated string owned by the container.
+        (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    }
+
     /// Before a call: gives a configuration this object has not logged for yet a log of its own.
     /// Must run with the clone lock held.
     #[inline(always)]

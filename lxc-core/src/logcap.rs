@@ -74,6 +74,12 @@ fn init_capture() {
     if std::env::var_os("LXC_RS_LOG_CAPTURE").is_some_and(|v| v == "0") {
         return;
     }
+    // With `tracing`, WARN lines are logged too: they become events (see `__private/trace.rs`).
+    let level = if cfg!(feature = "tracing") {
+        c"WARN"
+    } else {
+        c"ERROR"
+    };
     // SAFETY: every pointer is null or a static C string; with the file "none" liblxc sets the level
     // and returns before it opens anything or adds its stderr appender.
     let r = unsafe {
@@ -81,7 +87,7 @@ fn init_capture() {
             std::ptr::null(),
             std::ptr::null(),
             c"none".as_ptr(),
-            c"ERROR".as_ptr(),
+            level.as_ptr(),
             std::ptr::null(),
             true,
         )
@@ -128,6 +134,9 @@ struct Inner {
     sink: Option<Sink>,
     /// Where the next failure starts reading.
     from: u64,
+    /// Where the next span starts reading (see `__private/trace.rs`).
+    #[cfg(feature = "tracing")]
+    traced: u64,
 }
 
 #[derive(Debug)]
@@ -150,7 +159,12 @@ impl Slot {
         Slot {
             conf: AtomicPtr::new(std::ptr::null_mut()),
             calls: AtomicU32::new(0),
-            inner: Mutex::new(Inner { sink: None, from }),
+            inner: Mutex::new(Inner {
+                sink: None,
+                from,
+                #[cfg(feature = "tracing")]
+                traced: 0,
+            }),
         }
     }
 
@@ -237,6 +251,10 @@ impl Slot {
         let mut inner = self.inner();
         inner.sink = sink;
         inner.from = 0;
+        #[cfg(feature = "tracing")]
+        {
+            inner.traced = 0;
+        }
     }
 
     /// # Safety
@@ -250,6 +268,10 @@ impl Slot {
         // liblxc's descriptor of the old configuration is liblxc's to close.
         inner.sink = None;
         inner.from = 0;
+        #[cfg(feature = "tracing")]
+        {
+            inner.traced = 0;
+        }
         if conf.is_null() || MODE.load(Ordering::Acquire) != PER_OBJECT {
             return;
         }
@@ -302,6 +324,105 @@ impl Slot {
             ended_ns,
         )
     }
+}
+
+#[cfg(feature = "tracing")]
+impl Slot {
+    /// The WARN and ERROR lines this object's log got since the last call asked. Only for a log
+    /// of the object's own (a memfd); one `fstat` when nothing was logged.
+    ///
+    /// Must run with the clone lock held (liblxc changes the descriptor only during a call).
+    pub(crate) fn new_lines(&self) -> Vec<Line> {
+        if MODE.load(Ordering::Acquire) != PER_OBJECT {
+            return Vec::new();
+        }
+        let mut inner = self.inner();
+        let Some(Sink::Memfd { fd, dev, ino }) = inner.sink else {
+            return Vec::new();
+        };
+        // SAFETY: all-zero bytes are a valid `struct stat`.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        // SAFETY: fstat writes into the stat we own; a closed descriptor fails.
+        if unsafe { libc::fstat(fd, &mut st) } != 0 || st.st_dev != dev || st.st_ino != ino {
+            return Vec::new();
+        }
+        let end = u64::try_from(st.st_size).unwrap_or(0);
+        // The log was emptied (see `trim`) since: read it from its start.
+        let start = if inner.traced > end { 0 } else { inner.traced };
+        inner.traced = end;
+        if start == end {
+            return Vec::new();
+        }
+        let start = start.max(end.saturating_sub(MAX_LOG));
+        // liblxc's descriptor is write-only: read through a descriptor of our own.
+        let Some(mut file) = reopen(fd, dev, ino) else {
+            return Vec::new();
+        };
+        let mut buf = Vec::new();
+        if file.seek(SeekFrom::Start(start)).is_ok() {
+            let _ = file.take(end - start).read_to_end(&mut buf);
+        }
+        lines(&String::from_utf8_lossy(&buf))
+    }
+}
+
+/// A line liblxc logged at WARN or above.
+#[cfg(feature = "tracing")]
+pub(crate) struct Line {
+    /// ERROR or above (else WARN).
+    pub(crate) error: bool,
+    /// liblxc's log category (`conf`, `start`, …).
+    pub(crate) category: String,
+    pub(crate) message: String,
+}
+
+/// The WARN and ERROR lines of a log's text: `lxc [<name>] <timestamp> <LEVEL> <category> -
+/// <file>:<func>:<line> - <message>`.
+#[cfg(feature = "tracing")]
+fn lines(text: &str) -> Vec<Line> {
+    const LEVELS: [(&str, bool); 5] = [
+        ("WARN", false),
+        ("ERROR", true),
+        ("CRIT", true),
+        ("ALERT", true),
+        ("FATAL", true),
+    ];
+    let mut out = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with("lxc ")) {
+        let words: Vec<&str> = line.split_whitespace().take(5).collect();
+        let Some((i, error)) = words.iter().enumerate().skip(1).find_map(|(i, w)| {
+            LEVELS
+                .iter()
+                .find(|(l, _)| l == w)
+                .map(|(_, error)| (i, *error))
+        }) else {
+            continue;
+        };
+        let Some(pos) = line.find(&format!(" {} ", words[i])) else {
+            continue;
+        };
+        let Some(message) = line[pos..].splitn(3, " - ").nth(2) else {
+            continue;
+        };
+        out.push(Line {
+            error,
+            category: words.get(i + 1).copied().unwrap_or("").to_owned(),
+            message: message.trim().to_owned(),
+        });
+    }
+    out
+}
+
+/// The WARN and ERROR lines in a forked child's log (see [`child_log`]).
+#[cfg(feature = "tracing")]
+pub(crate) fn child_lines(file: &File) -> Vec<Line> {
+    let mut text = Vec::new();
+    let mut file = file;
+    if file.seek(SeekFrom::Start(0)).is_err() || file.take(MAX_LOG).read_to_end(&mut text).is_err()
+    {
+        return Vec::new();
+    }
+    lines(&String::from_utf8_lossy(&text))
 }
 
 /// A new in-memory file for the log (and stderr) of one forked child of an `in_child` member, in
@@ -670,6 +791,27 @@ lxc probe 20261121060810.468 ERROR    lxccontainer - ../src/lxc/lxccontainer.c:w
         assert_eq!(timestamp("20000301000000.001"), Some((951_868_800, "001")));
         assert_eq!(timestamp("2026112106081"), None);
         assert_eq!(timestamp("20261121060810.4x6"), None);
+    }
+
+    #[cfg(feature = "tracing")]
+    #[test]
+    fn warn_and_error_lines_are_parsed() {
+        let log = "\
+lxc probe 20261121060810.466 WARN     cgfsng - ../src/lxc/cgroups/cgfsng.c:fchowmodat:1611 - No such file or directory - Failed to fchownat(40, memory.oom.group, 0, 0, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW )
+lxc probe 20261121060810.467 INFO     conf - ../src/lxc/conf.c:run_script:1 - not this one
+lxc 20261121060810.468 ERROR    lxccontainer - ../src/lxc/lxccontainer.c:do_lxcapi_start:1 - Failed to start
+template output, not a log line
+";
+        let got = super::lines(log);
+        assert_eq!(got.len(), 2);
+        assert!(!got[0].error);
+        assert_eq!(got[0].category, "cgfsng");
+        assert!(got[0]
+            .message
+            .starts_with("No such file or directory - Failed to fchownat(40"));
+        assert!(got[1].error);
+        assert_eq!(got[1].category, "lxccontainer");
+        assert_eq!(got[1].message, "Failed to start");
     }
 
     /// liblxc 5.0.2 stamps 45 ms as `.451` (the leading digits of 45123456 ns).

@@ -34,6 +34,8 @@ macro_rules! lower_as_int_bool {
 }
 pub(crate) use {lower_as_bool, lower_as_int_bool};
 
+#[cfg(feature = "tokio")]
+mod aio;
 mod cgroup;
 mod console;
 mod container;
@@ -55,6 +57,8 @@ mod snapshot;
 mod start;
 mod state;
 
+#[cfg(feature = "tokio")]
+pub use aio::{AsyncChild, AsyncContainer};
 pub use cgroup::CgroupVersion;
 pub use console::ConsoleFd;
 pub use container::Container;

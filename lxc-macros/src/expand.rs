@@ -162,13 +162,19 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
         let start = start(c);
         let rt = rt();
         let tramp = format_ident!("lxcrs_v1_{}", c.member.name);
+        let traced = traced(
+            c,
+            quote! {
+                #[allow(unused_variables)]
+                let call = #rt::Bound::new(#start, #rt::ffi::#tramp);
+                #block
+            },
+        );
         return quote! {
             #(#attrs)*
             #docs
             #vis #sig {
-                #[allow(unused_variables)]
-                let call = #rt::Bound::new(#start, #rt::ffi::#tramp);
-                #block
+                #traced
             }
         };
     }
@@ -198,16 +204,45 @@ pub fn expand(c: &Checked, d: &Decl) -> TokenStream {
     let pre = hooks.then_some(pre);
     // A `pre` function may give `()`; the expansion keeps its value all the same.
     let allow = hooks.then(|| quote!(#[allow(clippy::let_unit_value, clippy::drop_non_drop)]));
+    let traced = traced(c, quote!(#pre #body));
     quote! {
         #(#attrs)*
         #docs
         #[inline]
         #allow
         #vis #sig {
-            #pre
-            #body
+            #traced
         }
     }
+}
+
+/// `body` in the call's `tracing` span (see `lxc-core/src/__private/trace.rs`), around
+/// everything the method does. Without the `tracing` feature the runtime calls the closure, and
+/// that is all.
+fn traced(c: &Checked, body: TokenStream) -> TokenStream {
+    let rt = rt();
+    let member = format_ident!("{}", c.member.name);
+    let meta = quote!(&#rt::meta::#member);
+    // What a free function is about: the container it names, the lxcpath it is given.
+    let about = |class: Class, f: TokenStream| match c.params.iter().find(|p| p.class == class) {
+        Some(p) => {
+            let id = &p.ident;
+            quote!(#rt::#f(&#id))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let container = about(Class::Name, quote!(subject));
+    let lxcpath = about(Class::OptLxcPath, quote!(arg_text));
+    let (name, args) = match (c.member.kind == Kind::Method, c.returns_result) {
+        (true, true) => (quote!(method), quote!(self, #meta)),
+        (true, false) => (quote!(method_infallible), quote!(self, #meta)),
+        (false, true) => (quote!(free), quote!(#meta, (#container, #lxcpath))),
+        (false, false) => (
+            quote!(free_infallible),
+            quote!(#meta, (#container, #lxcpath)),
+        ),
+    };
+    quote!(#rt::trace::#name(#args, || { #body }))
 }
 
 /// The start of the call: the version guard (when it can fail), the clone lock, the contract.

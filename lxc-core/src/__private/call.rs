@@ -355,6 +355,10 @@ impl<'a> Call<'a> {
             (None, _) => None,
         };
         let ran = super::child::run(f, fd, deadline);
+        #[cfg(feature = "tracing")]
+        if let Some(log) = self.child_log.get() {
+            super::trace::child_log(log);
+        }
         if ran.killed {
             self.killed.set(true);
             self.killed_after.set(deadline);

@@ -15,6 +15,7 @@ mod explain;
 mod list;
 mod pidfds;
 pub mod ret;
+pub mod trace;
 
 pub use call::{arg_text, bound_next_child, lower, subject, ArgText, AsHandle, Call, ChildBound};
 pub use child::ChildValue;

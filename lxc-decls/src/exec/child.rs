@@ -89,6 +89,12 @@ impl Child {
         self.pid as u32
     }
 
+    /// The name of the container the process runs in.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn container(&self) -> &str {
+        &self.container
+    }
+
     /// A pidfd of the process (`pidfd_open`), when the kernel has them (Linux 5.3): poll it to learn
     /// when the process exits.
     pub fn pidfd(&self) -> Option<BorrowedFd<'_>> {
