@@ -413,8 +413,35 @@ impl Container {
 
     /// The value of a configuration item, e.g. `lxc.uts.name`; `""` when unset. List-valued items
     /// come one per line.
-    #[lxc_method(get_config_item)]
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) for a key liblxc does not know, on
+    /// every liblxc: 5.0 and later return -22 (`EINVAL`) for it; 4.0 returns -1, as it does for any
+    /// failure, and lxc-rs then asks `lxc_config_item_is_supported`.
+    #[lxc_method(get_config_item, explain = Self::unknown_key)]
     pub fn config_item(&self, key: &str) -> Result<String>;
+
+    /// liblxc 4.0 returns -1 for an unknown key (5.0: -22): the same error on both.
+    #[cold]
+    fn unknown_key(&self, e: lxc_core::Error, _: &(), key: &str) -> lxc_core::Error {
+        if e.kind() != lxc_core::ErrorKind::Failed || e.code() != Some(-1) {
+            return e;
+        }
+        // liblxc's table names prefixes for indexed and open-ended keys (`lxc.net` for
+        // `lxc.net.0.type`, `lxc.cgroup` for `lxc.cgroup.memory.limit_in_bytes`): a key is known
+        // when it, or a prefix of it ending before a `.`, is.
+        let known = std::iter::once(key)
+            .chain(key.match_indices('.').map(|(i, _)| &key[..i]))
+            .any(|k| !matches!(crate::free::config_item_is_supported(k), Ok(false)));
+        if known {
+            return e;
+        }
+        e.rephrased(
+            lxc_core::ErrorKind::InvalidArgument,
+            format!("liblxc does not know the configuration key {key:?}"),
+        )
+    }
 
     /// The value of a configuration item in the running container's monitor.
     #[lxc_method(get_running_config_item)]
