@@ -491,3 +491,10 @@ pub fn lxc_include_dir() -> PathBuf {
     let dir = dir.trim();
     PathBuf::from(if dir.is_empty() { "/usr/include" } else { dir })
 }
+
+/// Says, loudly, that `test` skips (the rest of) its check because this host or kernel lacks
+/// `facility` (not because of anything lxc-rs does). `scripts/test` lists these lines at the end;
+/// unlike a missing real-container prerequisite, they do not fail CI.
+pub fn host_lacks(test: &str, facility: &str) {
+    eprintln!("\n*** SKIPPED {test}: this host lacks {facility} ***\n");
+}
