@@ -480,10 +480,29 @@ impl Container {
     #[lxc_method(init_pidfd)]
     pub fn init_pidfd(&self) -> Result<OwnedFd>;
 
-    /// Sets the timeout, in seconds, of the queries to the monitor (`state`, `is_running`); -1 for
-    /// none. Needs liblxc 6.0.
-    #[lxc_method(set_timeout)]
+    /// Sets the timeout, in seconds, of the queries to the monitor (`state`, `is_running`, and the
+    /// registration `wait` makes first); -1 for none. Needs liblxc 6.0.
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](lxc_core::ErrorKind::Unsupported) before liblxc 6.0, whatever `seconds` is;
+    /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) for a `seconds` that is neither
+    /// positive nor -1 (liblxc 6.0 returns false for it without a word).
+    #[lxc_method(set_timeout, pre = Self::timeout_liblxc_takes)]
     pub fn set_timeout(&self, seconds: i32) -> Result<()>;
+
+    fn timeout_liblxc_takes(&self, seconds: i32) -> Result<()> {
+        // A library without the member says so first, whatever the value.
+        lxc_core::meta::set_timeout.check()?;
+        if seconds > 0 || seconds == -1 {
+            return Ok(());
+        }
+        Err(self.error_in(
+            lxc_core::ErrorKind::InvalidArgument,
+            "set_timeout",
+            format!("{seconds} s is not a timeout liblxc takes: a positive number of seconds, or -1 for none"),
+        ))
+    }
 }
 
 /// Why `value` cannot work for `key`, for the keys whose values liblxc 5.0.2 accepts unchecked.

@@ -133,22 +133,37 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
         &[K::NotFound, K::Timeout],
         |c| c.wait(State::Running, Duration::from_secs(1)),
     );
-    for secs in [-5, 0, i32::MIN, i32::MAX, -1] {
+    // set_timeout is liblxc 6.0: Unsupported before, whatever the value; from 6.0 a timeout that
+    // is neither positive nor -1 is refused, and an undefined container takes one.
+    let has_timeout = lxc::runtime_version().at_least(lxc::Version::new(6, 0, 0));
+    for secs in [-5, 0, i32::MIN, -2] {
         t.on(
             cold,
-            format!("set_timeout({secs}) on liblxc 5.0"),
+            format!("set_timeout({secs})"),
             "set_timeout",
-            UNSUPPORTED,
+            if has_timeout { INVALID } else { UNSUPPORTED },
             move |c| c.set_timeout(secs),
         );
     }
-    t.on(
-        ghost,
-        "set_timeout on an undefined container",
-        "set_timeout",
-        UNSUPPORTED,
-        |c| c.set_timeout(3),
-    );
+    for (name, secs) in [(cold, i32::MAX), (cold, -1), (ghost, 3)] {
+        if has_timeout {
+            t.on_ok(
+                name,
+                format!("set_timeout({secs})"),
+                "taken",
+                |_| true,
+                move |c| c.set_timeout(secs),
+            );
+        } else {
+            t.on(
+                name,
+                format!("set_timeout({secs}) before liblxc 6.0"),
+                "set_timeout",
+                UNSUPPORTED,
+                move |c| c.set_timeout(secs),
+            );
+        }
+    }
 
     // Calls that need a loaded configuration.
     t.on(
