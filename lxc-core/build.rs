@@ -97,6 +97,11 @@ fn main() {
         .warnings_into_errors(true)
         .flag_if_supported("-Wincompatible-pointer-types")
         .flag_if_supported("-Wno-unused-parameter");
+    // An override of the headers (to build against another liblxc's, e.g. to test version skew)
+    // comes first, so the trampolines compile against the same header `has_member` read.
+    if let Some(dir) = env::var_os("LXC_RS_INCLUDE_DIR") {
+        build.include(dir);
+    }
     for inc in &lib.include_paths {
         build.include(inc);
     }

@@ -6,6 +6,8 @@
 //! - every row is declared in `lxc-decls` with `#[lxc_method]`, skipped with a reason (the variadics),
 //!   or listed in `NOT_YET_DECLARED` (which must not list a declared member).
 
+mod common;
+
 use lxc_api as table;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -29,13 +31,7 @@ const RUNTIME_BOUND: &[(&str, &str)] = &[
 ];
 
 fn include_dir() -> PathBuf {
-    let out = std::process::Command::new("pkg-config")
-        .args(["--variable=includedir", "lxc"])
-        .output()
-        .expect("run pkg-config");
-    let dir = String::from_utf8(out.stdout).expect("utf-8 include dir");
-    let dir = dir.trim();
-    PathBuf::from(if dir.is_empty() { "/usr/include" } else { dir })
+    common::lxc_include_dir()
 }
 
 fn header(name: &str) -> String {

@@ -716,17 +716,8 @@ fn namespaces_personality_and_flags() {
 
 /// The `LXC_ATTACH_*` values of the installed header, by name.
 fn header_attach_flags() -> Vec<(String, i64)> {
-    let out = std::process::Command::new("pkg-config")
-        .args(["--variable=includedir", "lxc"])
-        .output()
-        .expect("run pkg-config");
-    let dir = String::from_utf8(out.stdout).unwrap();
-    let dir = if dir.trim().is_empty() {
-        "/usr/include".to_string()
-    } else {
-        dir.trim().to_string()
-    };
-    let h = std::fs::read_to_string(format!("{dir}/lxc/attach_options.h")).unwrap();
+    let dir = common::lxc_include_dir();
+    let h = std::fs::read_to_string(dir.join("lxc/attach_options.h")).unwrap();
     h.lines()
         .filter_map(|l| {
             let l = l.trim();

@@ -429,14 +429,38 @@ impl Container {
     ///
     /// A value that is not UTF-8 (liblxc keeps a configuration file's bytes as they are) is
     /// [`InvalidData`](lxc_core::ErrorKind::InvalidData): read it with
-    /// [`Container::config_item_bytes`].
-    #[lxc_method(get_config_item)]
+    /// [`Container::config_item_bytes`]. A key liblxc does not know is
+    /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) on every liblxc: 5.0 and later
+    /// return -22 (`EINVAL`) for it; 4.0 returns -1, as it does for any failure, and lxc-rs then
+    /// asks `lxc_config_item_is_supported`.
+    #[lxc_method(get_config_item, explain = Self::unknown_key)]
     pub fn config_item(&self, key: &str) -> Result<String>;
 
     /// The value of a configuration item as liblxc holds it, byte for byte, whether or not it is
     /// UTF-8 (a path, a hook's arguments); `[]` when unset.
-    #[lxc_method(get_config_item)]
+    #[lxc_method(get_config_item, explain = Self::unknown_key)]
     pub fn config_item_bytes(&self, key: &str) -> Result<Vec<u8>>;
+
+    /// liblxc 4.0 returns -1 for an unknown key (5.0: -22): the same error on both.
+    #[cold]
+    fn unknown_key(&self, e: lxc_core::Error, _: &(), key: &str) -> lxc_core::Error {
+        if e.kind() != lxc_core::ErrorKind::Failed || e.code() != Some(-1) {
+            return e;
+        }
+        // liblxc's table names prefixes for indexed and open-ended keys (`lxc.net` for
+        // `lxc.net.0.type`, `lxc.cgroup` for `lxc.cgroup.memory.limit_in_bytes`): a key is known
+        // when it, or a prefix of it ending before a `.`, is.
+        let known = std::iter::once(key)
+            .chain(key.match_indices('.').map(|(i, _)| &key[..i]))
+            .any(|k| !matches!(crate::free::config_item_is_supported(k), Ok(false)));
+        if known {
+            return e;
+        }
+        e.rephrased(
+            lxc_core::ErrorKind::InvalidArgument,
+            format!("liblxc does not know the configuration key {key:?}"),
+        )
+    }
 
     /// The value of a configuration item in the running container's monitor.
     ///
@@ -486,8 +510,28 @@ impl Container {
 
     /// Sets how long the queries to the monitor (`state`, `is_running`) wait for an answer, in
     /// whole seconds (rounded up); `None` for no limit. Needs liblxc 6.0.
-    #[lxc_method(set_timeout)]
+    ///
+    /// # Errors
+    ///
+    /// [`Unsupported`](lxc_core::ErrorKind::Unsupported) before liblxc 6.0, whatever the timeout;
+    /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) for a zero timeout (liblxc 6.0
+    /// returns false for it without a word) or one longer than liblxc takes.
+    #[lxc_method(set_timeout, pre = Self::timeout_liblxc_takes)]
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<()>;
+
+    fn timeout_liblxc_takes(&self, timeout: Option<Duration>) -> Result<()> {
+        // A library without the member says so first, whatever the value: the call's own guard
+        // gives that error, naming the container.
+        if timeout != Some(Duration::ZERO) || lxc_core::meta::set_timeout.check().is_err() {
+            return Ok(());
+        }
+        Err(self.error_in(
+            lxc_core::ErrorKind::InvalidArgument,
+            "set_timeout",
+            "a zero timeout is not one liblxc takes: a positive duration, or None for no limit"
+                .to_owned(),
+        ))
+    }
 }
 
 /// Why `value` cannot work for `key`, for the keys whose values liblxc 5.0.2 accepts unchecked.

@@ -8,7 +8,7 @@ use lxc::{Container, ErrorKind as K, Stdio};
 
 use crate::common::Lxcpath;
 use crate::engine::{
-    failed_status, long, non_utf8, Table, DENIED, INVALID, NOT_FOUND, NOT_RUNNING, NUL,
+    failed_status, long, non_utf8, Table, DENIED, INVALID, NOT_FOUND, NOT_RUNNING, NUL, UNSUPPORTED,
 };
 
 type StatusCall = fn(&Container) -> lxc::Result<std::process::ExitStatus>;
@@ -330,11 +330,14 @@ pub fn exec(lx: &Lxcpath, scratch: &Path) -> Table {
             // SAFETY: the closure only returns a constant.
             unsafe { c.attach_fn(|| 0) }.status()
         });
+        // Supplementary groups are liblxc 4.0.7: before it, `groups` is refused as Unsupported
+        // before the container's condition is looked at.
+        let has_groups = lxc::runtime_version().at_least(lxc::Version::new(4, 0, 7));
         t.on(
             name,
             "a command with every option set",
             "attach",
-            NOT_RUNNING,
+            if has_groups { NOT_RUNNING } else { UNSUPPORTED },
             |c| {
                 c.command("true")
                     .arg("x")

@@ -133,27 +133,41 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
         &[K::NotFound, K::Timeout],
         |c| c.wait(State::Running, Duration::from_secs(1)),
     );
-    for secs in [
-        None,
-        Some(Duration::ZERO),
-        Some(Duration::from_secs(5)),
-        Some(Duration::MAX),
-    ] {
+    // set_timeout is liblxc 6.0: Unsupported before, whatever the value. From 6.0 a zero timeout
+    // and one longer than liblxc takes are refused, and an undefined container takes one.
+    let has_timeout = lxc::runtime_version().at_least(lxc::Version::new(6, 0, 0));
+    for secs in [Some(Duration::ZERO), Some(Duration::MAX)] {
         t.on(
             cold,
-            format!("set_timeout({secs:?}) on liblxc 5.0"),
+            format!("set_timeout({secs:?})"),
             "set_timeout",
-            UNSUPPORTED,
+            if has_timeout { INVALID } else { UNSUPPORTED },
             move |c| c.set_timeout(secs),
         );
     }
-    t.on(
-        ghost,
-        "set_timeout on an undefined container",
-        "set_timeout",
-        UNSUPPORTED,
-        |c| c.set_timeout(Some(Duration::from_secs(3))),
-    );
+    for (name, secs) in [
+        (cold, None),
+        (cold, Some(Duration::from_secs(5))),
+        (ghost, Some(Duration::from_secs(3))),
+    ] {
+        if has_timeout {
+            t.on_ok(
+                name,
+                format!("set_timeout({secs:?})"),
+                "taken",
+                |_| true,
+                move |c| c.set_timeout(secs),
+            );
+        } else {
+            t.on(
+                name,
+                format!("set_timeout({secs:?}) before liblxc 6.0"),
+                "set_timeout",
+                UNSUPPORTED,
+                move |c| c.set_timeout(secs),
+            );
+        }
+    }
 
     // Calls that need a loaded configuration.
     t.on(

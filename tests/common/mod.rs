@@ -555,3 +555,25 @@ pub fn shared_tmpfs(dir: &Path) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The directory holding the `lxc/` headers lxc-rs was built against: `LXC_RS_INCLUDE_DIR` when set
+/// (as `scripts/version-skew` does, to build against another liblxc's headers), else pkg-config's.
+pub fn lxc_include_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("LXC_RS_INCLUDE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let out = std::process::Command::new("pkg-config")
+        .args(["--variable=includedir", "lxc"])
+        .output()
+        .expect("run pkg-config");
+    let dir = String::from_utf8(out.stdout).expect("utf-8 include dir");
+    let dir = dir.trim();
+    PathBuf::from(if dir.is_empty() { "/usr/include" } else { dir })
+}
+
+/// Says, loudly, that `test` skips (the rest of) its check because this host or kernel lacks
+/// `facility` (not because of anything lxc-rs does). `scripts/test` lists these lines at the end;
+/// unlike a missing real-container prerequisite, they do not fail CI.
+pub fn host_lacks(test: &str, facility: &str) {
+    eprintln!("\n*** SKIPPED {test}: this host lacks {facility} ***\n");
+}
