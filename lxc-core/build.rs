@@ -63,6 +63,7 @@ fn main() {
         }
         Err(why) => {
             if env::var_os("DOCS_RS").is_none() {
+                let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
                 println!("cargo:warning={MISSING} ({why})");
             }
             println!("cargo:rustc-cfg=lxcrs_no_liblxc");
