@@ -27,6 +27,7 @@ mod options;
 mod snapshot;
 mod start;
 mod state;
+mod unprivileged;
 
 pub use cgroup::CgroupVersion;
 pub use console::ConsoleFd;

@@ -18,7 +18,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use lxc_core::{ErrorKind, Result};
+use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use crate::Container;
@@ -53,8 +53,14 @@ impl Container {
     /// liblxc's reason otherwise. When the start succeeded but the process could not be moved
     /// back, the error is [`ErrorKind::Failed`] with operation `start` and says so; the container
     /// runs.
-    #[lxc_method(start, pre = Self::before_start, post = Self::after_start)]
+    #[lxc_method(start, pre = Self::before_start, post = Self::after_start, explain = Self::start_refused)]
     pub fn start_with(&self, use_init: bool, argv: &[&str]) -> Result<()>;
+
+    /// A caller that is not root: names the cgroups it may not write to.
+    #[cold]
+    fn start_refused(&self, e: Error, _: &Home, _: bool, _: &[&str]) -> Error {
+        crate::unprivileged::explain_start(e)
+    }
 
     /// Refuses a program that cannot be run, and notes where the calling process is.
     fn before_start(&self, use_init: bool, argv: &[&str]) -> Result<Home> {
