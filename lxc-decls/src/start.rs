@@ -278,7 +278,10 @@ fn leave() -> std::result::Result<(), String> {
     };
     let pid = std::process::id().to_string();
     let mut failed = Vec::new();
-    for d in dirs {
+    // Where the process still is, nothing is written: a caller that is not root may not write
+    // there, and liblxc could not move it out either.
+    let now = own_cgroups().unwrap_or_default();
+    for d in dirs.iter().filter(|d| !now.contains(d)) {
         let procs = d.join("cgroup.procs");
         if let Err(e) = fs::write(&procs, &pid) {
             failed.push(format!("{}: {e}", procs.display()));
@@ -295,7 +298,7 @@ fn leave() -> std::result::Result<(), String> {
 }
 
 /// The directory of each cgroup this process is in, one per mounted hierarchy.
-fn own_cgroups() -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn own_cgroups() -> std::io::Result<Vec<PathBuf>> {
     let cgroups = fs::read_to_string("/proc/self/cgroup")?;
     let mounts = fs::read_to_string("/proc/self/mountinfo")?;
     let mut dirs = Vec::new();

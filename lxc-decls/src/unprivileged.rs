@@ -103,6 +103,20 @@ fn user_name(uid: u32) -> Option<String> {
     })
 }
 
+/// Whether the configuration liblxc 5.0 gives a new container of a caller that is not root,
+/// `$HOME/.config/lxc/default.conf`, sets `lxc.idmap` (a failed create may have dropped the
+/// container's own configuration already).
+fn default_conf_has_idmap() -> bool {
+    let Some(home) = std::env::var_os("HOME") else {
+        return false;
+    };
+    let conf = Path::new(&home).join(".config/lxc/default.conf");
+    std::fs::read_to_string(conf).is_ok_and(|text| {
+        text.lines()
+            .any(|l| l.trim_start().starts_with("lxc.idmap"))
+    })
+}
+
 /// `create` failed for a caller that is not root: an unprivileged container needs `lxc.idmap`
 /// entries taken from the user's subordinate ids. Says which of the two is missing.
 pub(crate) fn explain_create(e: Error, idmap: &str) -> Error {
@@ -120,7 +134,7 @@ pub(crate) fn explain_create(e: Error, idmap: &str) -> Error {
              package provides newuidmap/newgidmap)",
             missing.join(" and ")
         )
-    } else if idmap.is_empty() {
+    } else if idmap.is_empty() && !default_conf_has_idmap() {
         "the container has no `lxc.idmap` (a user other than root sets `lxc.idmap = u 0 100000 \
          65536` and `lxc.idmap = g 0 100000 65536`, from the ranges in /etc/subuid and \
          /etc/subgid, in ~/.config/lxc/default.conf)"
@@ -142,36 +156,21 @@ pub(crate) fn explain_start(e: Error) -> Error {
     let Some(uid) = unprivileged() else {
         return e;
     };
-    let Ok(text) = std::fs::read_to_string("/proc/self/cgroup") else {
+    let Ok(dirs) = crate::start::own_cgroups() else {
         return e;
     };
-    let root = Path::new("/sys/fs/cgroup");
-    let unified = if root.join("cgroup.controllers").exists() {
-        root.to_path_buf()
-    } else {
-        root.join("unified")
-    };
-    let blocked: Vec<String> = text
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.splitn(3, ':');
-            let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-            let base = match controllers {
-                "" => unified.clone(),
-                c => root.join(c.strip_prefix("name=").unwrap_or(c)),
-            };
-            let dir = base.join(path.trim_start_matches('/'));
-            (dir.is_dir() && !writable(&dir)).then(|| dir.display().to_string())
-        })
+    let blocked: Vec<String> = dirs
+        .iter()
+        .filter(|d| !writable(d))
+        .map(|d| d.display().to_string())
         .collect();
     if blocked.is_empty() {
         return e;
     }
     let reason = format!(
-        "{}; a container started by a user other than root needs a cgroup it may write in every \
-         hierarchy, and uid {uid} may not write to {} (with cgroup v1 and no systemd, root makes \
-         one per user in each controller, chowns it to the user and moves the user's shell into \
-         it)",
+        "{}; liblxc makes the container's cgroups below the caller's, and uid {uid} may not write \
+         to {} (with cgroup v1 and no systemd, root makes a cgroup per user in each controller, \
+         chowns it to the user and moves the user's shell into it)",
         e.reason(),
         blocked.join(", ")
     );
