@@ -903,7 +903,7 @@ fn release(idx: Option<usize>) {
         let mut all = HOST.lock().unwrap_or_else(|p| p.into_inner());
         let (mine, rest) = std::mem::take(&mut *all)
             .into_iter()
-            .partition(|(i, _)| idx.map_or(true, |want| *i == want));
+            .partition(|(i, _)| idx.is_none_or(|want| *i == want));
         *all = rest;
         mine.into_iter().map(|(_, t)| t).collect()
     };
@@ -1155,7 +1155,7 @@ fn in_runtime(row: &Member) -> bool {
     lxc::runtime_version().at_least(since)
         && row
             .api_ext
-            .map_or(true, |e| lxc::has_api_extension(e).unwrap_or(false))
+            .is_none_or(|e| lxc::has_api_extension(e).unwrap_or(false))
 }
 
 /// The outcome the row gives for `cond`, and where it comes from.

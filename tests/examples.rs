@@ -38,6 +38,10 @@ const RUN: &[&str] = &[
 /// Examples not run here, with the reason.
 const NOT_RUN: &[(&str, &str)] = &[
     (
+        "unprivileged_busybox",
+        "needs an ordinary user with subordinate ids and cgroups of its own: tests/unprivileged.rs makes one and runs the same round trip",
+    ),
+    (
         "tokio",
         "needs the tokio feature; tests/async.rs runs the same calls (scripts/test runs it with the feature)",
     ),

@@ -35,3 +35,23 @@ pub mod meta {
     use crate::version::{Member, Version};
     include!(concat!(env!("OUT_DIR"), "/meta.rs"));
 }
+
+/// Built without liblxc (lxc-core/build.rs found none): `cargo check`, `clippy` and `doc` work, and
+/// a build that generates code stops here with the build script's one sentence saying what to
+/// install. The constant is generic, so only code generation evaluates it.
+#[cfg(lxcrs_no_liblxc)]
+mod no_liblxc {
+    struct Missing<T>(T);
+
+    impl<T> Missing<T> {
+        const LIBLXC: () = panic!("{}", include!(concat!(env!("OUT_DIR"), "/missing.txt")));
+    }
+
+    fn stop() {
+        Missing::<()>::LIBLXC
+    }
+
+    /// Makes every build that generates code evaluate `Missing::LIBLXC`.
+    #[used]
+    static STOP: fn() = stop;
+}

@@ -108,7 +108,7 @@ impl Container {
     /// dedicated thread, with the process's own terminal:
     ///
     /// ```no_run
-    /// # fn session(c: lxc_decls::Container) -> lxc_core::Result<()> {
+    /// # fn session(c: liblxc_decls::Container) -> lxc_core::Result<()> {
     /// use std::os::fd::AsFd;
     /// // `c` is a running Container; it moves to the session's thread.
     /// let session = std::thread::spawn(move || {

@@ -187,8 +187,14 @@ impl Container {
 /// The declarations: one per member of `struct lxc_container`.
 impl Container {
     /// Opens the container `name` in `lxcpath` (`None`: the default lxcpath).
-    #[lxc_method(lxc_container_new)]
+    #[lxc_method(lxc_container_new, explain = Self::new_refused)]
     pub fn with_lxcpath(name: &str, lxcpath: Option<&Path>) -> Result<Container>;
+
+    /// A caller that is not root: says which lock directory liblxc could not create.
+    #[cold]
+    fn new_refused(e: lxc_core::Error, _: &(), _: &str, lxcpath: Option<&Path>) -> lxc_core::Error {
+        crate::unprivileged::explain_new(e, lxcpath)
+    }
 
     /// Whether the container exists: its configuration file is in the lxcpath.
     #[lxc_method(is_defined)]
@@ -386,7 +392,11 @@ impl Container {
         if let (Some(dir), false) = (made, e.kind() == lxc_core::ErrorKind::AlreadyExists) {
             let _ = std::fs::remove_dir_all(dir);
         }
-        e
+        if e.kind() == lxc_core::ErrorKind::AlreadyExists {
+            return e;
+        }
+        let idmap = self.config_item("lxc.idmap").unwrap_or_default();
+        crate::unprivileged::explain_create(e, &idmap)
     }
 
     /// Renames the stopped container (a clone and a destroy). This handle keeps the old name: open

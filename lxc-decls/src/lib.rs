@@ -56,6 +56,7 @@ mod options;
 mod snapshot;
 mod start;
 mod state;
+mod unprivileged;
 
 #[cfg(feature = "tokio")]
 pub use aio::{AsyncChild, AsyncContainer};

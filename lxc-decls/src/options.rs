@@ -226,7 +226,7 @@ impl DownloadOptions {
 ///
 /// ```no_run
 /// use lxc_core::BdevSpecs; // `lxc::BdevSpecs` for users of the `lxc` crate
-/// use lxc_decls::{BackingStore, Container, CreateFlags, CreateOptions};
+/// use liblxc_decls::{BackingStore, Container, CreateFlags, CreateOptions};
 ///
 /// # fn main() -> lxc_core::Result<()> {
 /// let c = Container::new("web")?;

@@ -19,7 +19,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use lxc_core::{ErrorKind, Result};
+use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use crate::Container;
@@ -68,8 +68,14 @@ impl Container {
     /// liblxc's reason otherwise. When the start succeeded but the process could not be moved
     /// back, the error is [`ErrorKind::Failed`] with operation `start` and says so; the container
     /// runs.
-    #[lxc_method(start, pre = Self::before_start, post = Self::after_start)]
+    #[lxc_method(start, pre = Self::before_start, post = Self::after_start, explain = Self::start_refused)]
     pub fn start_with(&self, mode: StartMode, argv: &[impl AsRef<OsStr>]) -> Result<()>;
+
+    /// A caller that is not root: names the cgroups it may not write to.
+    #[cold]
+    fn start_refused(&self, e: Error, _: &Home, _: StartMode, _: &[impl AsRef<OsStr>]) -> Error {
+        crate::unprivileged::explain_start(e)
+    }
 
     /// Refuses a program that cannot be run, and notes where the calling process is.
     fn before_start(&self, mode: StartMode, argv: &[impl AsRef<OsStr>]) -> Result<Home> {
@@ -287,7 +293,10 @@ fn leave() -> std::result::Result<(), String> {
     };
     let pid = std::process::id().to_string();
     let mut failed = Vec::new();
-    for d in dirs {
+    // Where the process still is, nothing is written: a caller that is not root may not write
+    // there, and liblxc could not move it out either.
+    let now = own_cgroups().unwrap_or_default();
+    for d in dirs.iter().filter(|d| !now.contains(d)) {
         let procs = d.join("cgroup.procs");
         if let Err(e) = fs::write(&procs, &pid) {
             failed.push(format!("{}: {e}", procs.display()));
@@ -304,7 +313,7 @@ fn leave() -> std::result::Result<(), String> {
 }
 
 /// The directory of each cgroup this process is in, one per mounted hierarchy.
-fn own_cgroups() -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn own_cgroups() -> std::io::Result<Vec<PathBuf>> {
     let cgroups = fs::read_to_string("/proc/self/cgroup")?;
     let mounts = fs::read_to_string("/proc/self/mountinfo")?;
     let mut dirs = Vec::new();

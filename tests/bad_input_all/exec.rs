@@ -101,7 +101,7 @@ pub fn exec(lx: &Lxcpath, scratch: &Path) -> Table {
         INVALID,
         |c| {
             c.command("true")
-                .args(std::iter::repeat("x".repeat(64 << 10)).take(48))
+                .args(std::iter::repeat_n("x".repeat(64 << 10), 48))
                 .output()
         },
     );

@@ -71,10 +71,7 @@ fn every_bad_input_is_refused() {
     drop(lxcpath!());
     // BAD_INPUT_AREAS=a,b runs only those areas (for debugging).
     let only = std::env::var("BAD_INPUT_AREAS").ok();
-    let wanted = |a: &str| {
-        only.as_deref()
-            .map_or(true, |o| o.split(',').any(|w| w == a))
-    };
+    let wanted = |a: &str| only.as_deref().is_none_or(|o| o.split(',').any(|w| w == a));
     let pick = |areas: Vec<(&'static str, Area)>| -> Vec<(&'static str, Area)> {
         areas.into_iter().filter(|(n, _)| wanted(n)).collect()
     };

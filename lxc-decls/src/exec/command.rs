@@ -322,7 +322,7 @@ impl Container {
     /// the program gets (liblxc's default one unless the command sets `PATH`).
     ///
     /// ```no_run
-    /// # use lxc_decls as lxc; // users reach it through the `lxc` crate
+    /// # use liblxc_decls as lxc; // users reach it through the `lxc` crate
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let c = lxc::Container::new("web")?;
     /// let out = c.command("ls").arg("-l").arg("/").env("LANG", "C").output()?;
