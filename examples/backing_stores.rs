@@ -2,7 +2,7 @@
 //! `loop` needs a free loop device and `mkfs.ext4`; `btrfs`, `zfs`, `lvm` and `rbd` need their
 //! storage. Run as root: `cargo run --example backing_stores [LXCPATH]`.
 
-use lxc::{BackingStore, BdevSpecs, CreateFlags, CreateOptions};
+use liblxc::{BackingStore, BdevSpecs, CreateFlags, CreateOptions};
 
 mod shared;
 

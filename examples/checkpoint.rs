@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lxc::{AfterCheckpoint, CriuVerbosity, MigrateFeatures, State};
+use liblxc::{AfterCheckpoint, CriuVerbosity, MigrateFeatures, State};
 
 mod shared;
 

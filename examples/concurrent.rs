@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use lxc::{Container, CreateFlags, State};
+use liblxc::{Container, CreateFlags, State};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()
@@ -22,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     for name in &names {
         let c = Container::new_in(name, path)?;
-        c.create_with_options(&lxc::CreateOptions::new("busybox").flags(CreateFlags::QUIET))?;
+        c.create_with_options(&liblxc::CreateOptions::new("busybox").flags(CreateFlags::QUIET))?;
         c.clear_config_item("lxc.net")?;
         c.set_config_item("lxc.net.0.type", "empty")?;
         c.save_config(None)?;

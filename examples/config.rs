@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     c.start()?;
-    c.wait(lxc::State::Running, std::time::Duration::from_secs(10))?;
+    c.wait(liblxc::State::Running, std::time::Duration::from_secs(10))?;
     let env = c
         .command("sh")
         .args(["-c", "echo $GREETING"])

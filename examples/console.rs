@@ -25,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         c.save_config(None)?;
     }
     c.start()?;
-    c.wait(lxc::State::Running, Duration::from_secs(10))?;
+    c.wait(liblxc::State::Running, Duration::from_secs(10))?;
 
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         println!(

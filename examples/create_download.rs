@@ -3,7 +3,7 @@
 //! says; set `LXC_RS_EXAMPLE_DOWNLOAD=1` on a host with network to really download. Run as root:
 //! `cargo run --example create_download [LXCPATH]`.
 
-use lxc::{CreateOptions, DownloadOptions};
+use liblxc::{CreateOptions, DownloadOptions};
 
 mod shared;
 

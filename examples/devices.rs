@@ -10,7 +10,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lab = shared::Lab::new("devices")?;
     let c = lab.running("devices")?;
     let node = Path::new("/dev/loop-control");
-    let look = || -> Result<String, lxc::Error> {
+    let look = || -> Result<String, liblxc::Error> {
         let out = c.command("ls").args(["-l", "/dev/loop-control"]).output()?;
         Ok(if out.status.success() {
             String::from_utf8_lossy(&out.stdout).trim().to_owned()

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use lxc::{Container, CreateFlags};
+use liblxc::{Container, CreateFlags};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let lxcpath = tempfile::Builder::new()

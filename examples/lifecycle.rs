@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use lxc::State;
+use liblxc::State;
 
 mod shared;
 

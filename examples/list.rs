@@ -9,9 +9,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     lab.running("busy")?;
 
     let lxcpath = Some(lab.path());
-    println!("defined: {:?}", lxc::defined_container_names(lxcpath)?);
-    println!("active:  {:?}", lxc::active_container_names(lxcpath)?);
-    for c in lxc::all_containers(lxcpath)? {
+    println!("defined: {:?}", liblxc::defined_container_names(lxcpath)?);
+    println!("active:  {:?}", liblxc::active_container_names(lxcpath)?);
+    for c in liblxc::all_containers(lxcpath)? {
         let pid = c.init_pid().map_or("-".to_owned(), |p| p.to_string());
         println!("{:<6} {:<8} init pid {pid}", c.name(), c.state()?);
     }

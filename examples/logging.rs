@@ -1,8 +1,8 @@
-//! liblxc's own log: send it to a file at a level of your choice with `lxc::log::init`, make a
+//! liblxc's own log: send it to a file at a level of your choice with `liblxc::log::init`, make a
 //! call fail, and see the reason in the error and the lines in the file. Run as root:
 //! `cargo run --example logging [LXCPATH]`.
 
-use lxc::log::{LogLevel, LogOptions};
+use liblxc::log::{LogLevel, LogOptions};
 
 mod shared;
 
@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     opts.level = LogLevel::Info;
     opts.file = Some(file.clone());
     opts.quiet = true; // nothing on stderr: the lines go to the file only
-    lxc::log::init(&opts)?;
+    liblxc::log::init(&opts)?;
 
     let c = lab.busybox("logged")?;
     c.set_config_item("lxc.rootfs.path", "dir:/nonexistent-rootfs")?;
@@ -30,6 +30,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for line in text.lines().filter(|l| l.contains(" ERROR ")).take(5) {
         println!("  {line}");
     }
-    lxc::log::close();
+    liblxc::log::close();
     Ok(())
 }

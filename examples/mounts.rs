@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     c.save_config(None)?;
     c.start()?;
-    c.wait(lxc::State::Running, std::time::Duration::from_secs(10))?;
+    c.wait(liblxc::State::Running, std::time::Duration::from_secs(10))?;
 
     let out = c.command("cat").arg("/mnt/data/from-host.txt").output()?;
     println!(

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use lxc::{BackingStore, CloneFlags, CloneOptions, State};
+use liblxc::{BackingStore, CloneFlags, CloneOptions, State};
 
 mod shared;
 
@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     cow.wait(State::Running, Duration::from_secs(10))?;
     cow.command("touch").arg("/only-in-the-clone").status()?;
     cow.stop()?;
-    let rootfs = |c: &lxc::Container| -> Result<std::path::PathBuf, lxc::Error> {
+    let rootfs = |c: &liblxc::Container| -> Result<std::path::PathBuf, liblxc::Error> {
         Ok(c.config_path()?.join(c.name()).join("rootfs"))
     };
     println!(

@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 
-use lxc::Stdio;
+use liblxc::Stdio;
 
 mod shared;
 

@@ -10,9 +10,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     c.rename("after")?;
     println!(
         "defined now: {:?}",
-        lxc::defined_container_names(Some(lab.path()))?
+        liblxc::defined_container_names(Some(lab.path()))?
     );
-    let renamed = lxc::Container::new_in("after", lab.path())?;
+    let renamed = liblxc::Container::new_in("after", lab.path())?;
     println!(
         "{}: defined {}, lxc.uts.name {:?}, rootfs {}",
         renamed.name(),

@@ -7,12 +7,12 @@
 
 use std::time::{Duration, Instant};
 
-use lxc::{AsyncContainer, CreateFlags, CreateOptions, State, Stdio};
+use liblxc::{AsyncContainer, CreateFlags, CreateOptions, State, Stdio};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::task::JoinSet;
 
 /// Creates, configures, starts a container and asks it its hostname.
-async fn bring_up(c: AsyncContainer) -> lxc::Result<(String, String, Duration)> {
+async fn bring_up(c: AsyncContainer) -> liblxc::Result<(String, String, Duration)> {
     let t = Instant::now();
     let mut opts = CreateOptions::new("busybox");
     opts.flags = CreateFlags::QUIET;
@@ -104,7 +104,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             if c.call(|c| Ok(c.is_defined())).await? {
                 c.destroy().await?;
             }
-            Ok::<(), lxc::Error>(())
+            Ok::<(), liblxc::Error>(())
         });
     }
     while let Some(r) = down.join_next().await {

@@ -2,17 +2,17 @@
 //! (member, container, lxcpath, duration, outcome, error kind), and liblxc's own WARN and ERROR
 //! lines as events in it. Run as root:
 //! `cargo run --features tracing --example tracing`
-//! (`RUST_LOG=lxc=info` is the default filter; `RUST_LOG=lxc::liblxc=warn` keeps only liblxc's
+//! (`RUST_LOG=liblxc=info` is the default filter; `RUST_LOG=liblxc::liblxc=warn` keeps only liblxc's
 //! lines.)
 
-use lxc::{Container, CreateFlags};
+use liblxc::{Container, CreateFlags};
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("lxc=info")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("liblxc=info")),
         )
         // A line for each call when it ends, with its fields.
         .with_span_events(FmtSpan::CLOSE)

@@ -25,10 +25,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
 
-    println!("uid {uid}; liblxc {}", lxc::version());
+    println!("uid {uid}; liblxc {}", liblxc::version());
     println!(
         "this user's default lxcpath: {:?}",
-        lxc::global_config_item("lxc.lxcpath")
+        liblxc::global_config_item("lxc.lxcpath")
     );
     let dir = tempfile::Builder::new()
         .prefix("lxc-rs-unprivileged-")
@@ -36,9 +36,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "containers in {}: {:?}",
         dir.path().display(),
-        lxc::defined_container_names(Some(dir.path()))?
+        liblxc::defined_container_names(Some(dir.path()))?
     );
-    let c = lxc::Container::new_in("mine", dir.path())?;
+    let c = liblxc::Container::new_in("mine", dir.path())?;
     match c.create("busybox") {
         Ok(()) => {
             println!("created an unprivileged container (this user has subordinate ids)");

@@ -26,7 +26,7 @@ const RUNTIME_BOUND: &[(&str, &str)] = &[
     ("lxc_container_put", "Drop of Handle (refcount)"),
     (
         "lxc_get_version",
-        "lxc::version(), infallible: lxc_core::version::runtime_string reads it once",
+        "liblxc::version(), infallible: lxc_core::version::runtime_string reads it once",
     ),
 ];
 
@@ -265,7 +265,7 @@ fn flag_values_match_the_header() {
                 .unwrap_or_else(|_| panic!("cannot read {name} = {expr}")),
         }
     };
-    use lxc::{CloneFlags, CreateFlags};
+    use liblxc::{CloneFlags, CreateFlags};
     assert_eq!(CreateFlags::QUIET.bits(), value("LXC_CREATE_QUIET"));
     assert_eq!(CloneFlags::KEEP_NAME.bits(), value("LXC_CLONE_KEEPNAME"));
     assert_eq!(

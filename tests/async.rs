@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lxc::{AsyncChild, AsyncContainer, CreateFlags, CreateOptions, ErrorKind, State, Stdio};
+use liblxc::{AsyncChild, AsyncContainer, CreateFlags, CreateOptions, ErrorKind, State, Stdio};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn current_thread() -> tokio::runtime::Runtime {
@@ -191,10 +191,10 @@ fn containers_run_concurrently_from_spawned_tasks() {
                         .wait_with_output()
                         .await?;
                     c.stop().await?;
-                    Ok::<_, lxc::Error>(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+                    Ok::<_, liblxc::Error>(String::from_utf8_lossy(&out.stdout).trim().to_owned())
                 })
             })
-            .collect::<Vec<tokio::task::JoinHandle<lxc::Result<String>>>>();
+            .collect::<Vec<tokio::task::JoinHandle<liblxc::Result<String>>>>();
         for (task, name) in tasks.into_iter().zip(names) {
             assert_eq!(task.await.unwrap().unwrap(), name);
         }

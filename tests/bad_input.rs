@@ -7,18 +7,18 @@ use common::{assert_same_tree, stable};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
+use liblxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
 
 const SECS_10: Duration = Duration::from_secs(10);
 
 /// Asserts that `r` failed in `op` on container `name` with kind `kind`; returns the error.
 #[track_caller]
 fn expect_error<T: std::fmt::Debug>(
-    r: lxc::Result<T>,
+    r: liblxc::Result<T>,
     op: &str,
     name: &str,
     kind: ErrorKind,
-) -> lxc::Error {
+) -> liblxc::Error {
     let err = match r {
         Ok(v) => panic!("{op} on {name:?} succeeded with {v:?}; expected a {kind:?} error"),
         Err(e) => e,
@@ -148,7 +148,7 @@ fn nul_bytes_are_invalid_arguments() {
         ErrorKind::InvalidArgument,
     );
     expect_error(
-        c.start_with(lxc::StartMode::Boot, &["/bin/sh\0x"]),
+        c.start_with(liblxc::StartMode::Boot, &["/bin/sh\0x"]),
         "start",
         "nul",
         ErrorKind::InvalidArgument,
@@ -161,21 +161,22 @@ fn nul_bytes_are_invalid_arguments() {
         ErrorKind::InvalidArgument,
     );
     expect_error(
-        t.create_with_options(&lxc::CreateOptions::new("busybox").args(["a\0b"])),
+        t.create_with_options(&liblxc::CreateOptions::new("busybox").args(["a\0b"])),
         "create",
         "tmpl",
         ErrorKind::InvalidArgument,
     );
     assert!(!t.is_defined());
-    let err = lxc::global_config_item("lxc.\0").expect_err("NUL in a global key");
+    let err = liblxc::global_config_item("lxc.\0").expect_err("NUL in a global key");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     assert!(
         err.to_string().contains("lxc_get_global_config_item"),
         "{err}"
     );
-    let err = lxc::config_item_is_supported("lxc.\0net").expect_err("NUL in a key");
+    let err = liblxc::config_item_is_supported("lxc.\0net").expect_err("NUL in a key");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
-    let err = lxc::all_container_names(Some(Path::new("/tmp/a\0b"))).expect_err("NUL in lxcpath");
+    let err =
+        liblxc::all_container_names(Some(Path::new("/tmp/a\0b"))).expect_err("NUL in lxcpath");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
 
     // Nothing was changed, in memory or on disk.
@@ -263,7 +264,7 @@ fn unknown_keys_are_refused() {
     );
     // liblxc 5.0 and later return -22 (EINVAL) for an unknown key; 4.0 returns -1, as for any
     // failure, and lxc-rs asks lxc_config_item_is_supported: the kind is the same on both.
-    if lxc::runtime_version().at_least(lxc::Version::new(5, 0, 0)) {
+    if liblxc::runtime_version().at_least(liblxc::Version::new(5, 0, 0)) {
         assert_eq!(err.code(), Some(-22), "{err}");
         assert_eq!(err.raw_os_error(), Some(libc::EINVAL), "{err}");
     } else {
@@ -474,7 +475,7 @@ fn operations_on_an_undefined_container() {
         "does not say where it looked: {err}"
     );
     expect_error(
-        c.start_with(lxc::StartMode::Execute, &["/bin/true"]),
+        c.start_with(liblxc::StartMode::Execute, &["/bin/true"]),
         "start",
         "ghost",
         ErrorKind::NotFound,

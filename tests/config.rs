@@ -4,7 +4,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::{ErrorKind, State};
+use liblxc::{ErrorKind, State};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
@@ -234,7 +234,7 @@ fn keys_lists_every_supported_key() {
     // Every listed key is one liblxc supports.
     for k in keys.iter() {
         assert!(
-            lxc::config_item_is_supported(k).expect("is_supported"),
+            liblxc::config_item_is_supported(k).expect("is_supported"),
             "{k} listed but unsupported"
         );
     }
@@ -315,7 +315,7 @@ fn config_file_name_is_the_config_in_the_lxcpath() {
         Some("busybox"),
         None,
         None,
-        lxc::CreateFlags::QUIET,
+        liblxc::CreateFlags::QUIET,
         &[] as &[&str],
     )
     .expect("create");
@@ -453,7 +453,7 @@ fn values_that_are_not_utf8_are_read_as_bytes() {
         b"caf\xe9"
     );
     let key = match c.memory_cgroup_version().expect("cgroup version") {
-        lxc::CgroupVersion::V1 => "memory.limit_in_bytes",
+        liblxc::CgroupVersion::V1 => "memory.limit_in_bytes",
         _ => "memory.max",
     };
     assert_eq!(

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use lxc::{ErrorKind, State};
+use liblxc::{ErrorKind, State};
 
 /// liblxc's `wait` gives up at once when the container has no monitor yet (0.2 ms for a 1 s
 /// timeout); `lxc-wait -t 1` waits the second. A timeout is reported only once it has passed.
@@ -97,7 +97,7 @@ fn a_handle_recreates_a_container_another_handle_destroyed() {
         Some("busybox"),
         None,
         None,
-        lxc::CreateFlags::QUIET,
+        liblxc::CreateFlags::QUIET,
         &[] as &[&str],
     )
     .expect("create again through the first handle");
@@ -115,7 +115,7 @@ fn a_timeout_says_what_did_not_happen() {
     let c = lx.busybox("deaf");
     // An init that ignores the halt and reboot signals: a namespace's init ignores what it does
     // not handle.
-    c.start_with(lxc::StartMode::Execute, &["sleep", "1000"])
+    c.start_with(liblxc::StartMode::Execute, &["sleep", "1000"])
         .expect("start");
     c.wait(State::Running, Duration::from_secs(30))
         .expect("RUNNING");

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command as HostCommand;
 use std::time::Duration;
 
-use lxc::{
+use liblxc::{
     Container, ErrorKind, MigrateCommand, MigrateFeatures, MigrateOptions, MigrateOutcome,
     PageServer, State,
 };
@@ -77,7 +77,7 @@ fn long_lived(c: &Container) -> BTreeSet<(String, &'static str)> {
 
 #[test]
 fn commands_and_features_are_the_installed_header_s() {
-    use lxc::__private::ffi;
+    use liblxc::__private::ffi;
     for (i, cmd) in [
         MigrateCommand::PreDump,
         MigrateCommand::Dump,
@@ -154,7 +154,7 @@ fn undefined_containers_are_refused_instead_of_crashing_liblxc() {
     let c = Container::new_in("ghost", dir.path()).unwrap();
     // liblxc 5.0 dereferences a NULL configuration here (SIGSEGV) when criu is installed.
     let e = c
-        .restore(&images, lxc::CriuVerbosity::Normal)
+        .restore(&images, liblxc::CriuVerbosity::Normal)
         .expect_err("restore of nothing");
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert_eq!(e.operation(), "restore");
@@ -171,8 +171,8 @@ fn undefined_containers_are_refused_instead_of_crashing_liblxc() {
     let e = c
         .checkpoint(
             &images,
-            lxc::AfterCheckpoint::KeepRunning,
-            lxc::CriuVerbosity::Normal,
+            liblxc::AfterCheckpoint::KeepRunning,
+            liblxc::CriuVerbosity::Normal,
         )
         .expect_err("checkpoint");
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
@@ -201,13 +201,13 @@ fn bad_arguments_are_refused_before_liblxc() {
     let e = c
         .checkpoint(
             Path::new(""),
-            lxc::AfterCheckpoint::KeepRunning,
-            lxc::CriuVerbosity::Normal,
+            liblxc::AfterCheckpoint::KeepRunning,
+            liblxc::CriuVerbosity::Normal,
         )
         .expect_err("empty directory");
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     let e = c
-        .restore(Path::new("/tmp/a\0b"), lxc::CriuVerbosity::Normal)
+        .restore(Path::new("/tmp/a\0b"), liblxc::CriuVerbosity::Normal)
         .expect_err("NUL byte");
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
     assert!(e.to_string().contains("`directory`"), "{e}");
@@ -229,7 +229,7 @@ fn bad_arguments_are_refused_before_liblxc() {
     // A configuration cleared from the object: liblxc 5.0 would crash on it, too.
     c.clear_config();
     let e = c
-        .restore(&lx.path().join("images"), lxc::CriuVerbosity::Normal)
+        .restore(&lx.path().join("images"), liblxc::CriuVerbosity::Normal)
         .expect_err("no configuration loaded");
     assert_eq!(e.kind(), ErrorKind::Failed, "{e}");
     assert!(e.to_string().contains("load_config"), "{e}");
@@ -246,8 +246,8 @@ fn wrong_states_are_typed_errors() {
     let e = c
         .checkpoint(
             &images,
-            lxc::AfterCheckpoint::KeepRunning,
-            lxc::CriuVerbosity::Normal,
+            liblxc::AfterCheckpoint::KeepRunning,
+            liblxc::CriuVerbosity::Normal,
         )
         .expect_err("stopped");
     assert_eq!(e.kind(), ErrorKind::NotRunning, "{e}");
@@ -273,7 +273,7 @@ fn wrong_states_are_typed_errors() {
     c.wait(State::Running, SECS_10).unwrap();
     let pid = c.init_pid().map(|p| p as i32).unwrap();
     let e = c
-        .restore(&images, lxc::CriuVerbosity::Normal)
+        .restore(&images, liblxc::CriuVerbosity::Normal)
         .expect_err("running");
     assert_eq!(e.kind(), ErrorKind::Running, "{e}");
     assert!(
@@ -297,8 +297,8 @@ fn wrong_states_are_typed_errors() {
     let e = c
         .checkpoint(
             &images,
-            lxc::AfterCheckpoint::Stop,
-            lxc::CriuVerbosity::Normal,
+            liblxc::AfterCheckpoint::Stop,
+            liblxc::CriuVerbosity::Normal,
         )
         .expect_err("no configuration loaded");
     assert!(e.to_string().contains("load_config"), "{e}");
@@ -329,15 +329,15 @@ fn checkpoint_and_restore_a_running_container() {
 
     match c.checkpoint(
         &images,
-        lxc::AfterCheckpoint::Stop,
-        lxc::CriuVerbosity::Verbose,
+        liblxc::AfterCheckpoint::Stop,
+        liblxc::CriuVerbosity::Verbose,
     ) {
         Ok(()) => {
             // CRIU works here: the container was dumped and stopped; restore brings it back.
             assert!(images.join("dump.log").exists());
             c.wait(State::Stopped, SECS_10)
                 .expect("stopped by the dump");
-            c.restore(&images, lxc::CriuVerbosity::Verbose)
+            c.restore(&images, liblxc::CriuVerbosity::Verbose)
                 .expect("restore");
             c.wait(State::Running, SECS_10).expect("running again");
             assert_eq!(c.state().unwrap(), State::Running);
@@ -399,7 +399,7 @@ fn checkpoint_and_restore_a_running_container() {
             c.stop().unwrap();
             c.wait(State::Stopped, SECS_10).unwrap();
             let e = c
-                .restore(&images, lxc::CriuVerbosity::Normal)
+                .restore(&images, liblxc::CriuVerbosity::Normal)
                 .expect_err("CRIU fails here");
             assert_eq!(e.kind(), ErrorKind::Failed, "{e}");
             let msg = e.to_string();
@@ -624,8 +624,8 @@ fn criu_calls_in_a_child() {
             let e = c
                 .checkpoint(
                     &images,
-                    lxc::AfterCheckpoint::KeepRunning,
-                    lxc::CriuVerbosity::Normal,
+                    liblxc::AfterCheckpoint::KeepRunning,
+                    liblxc::CriuVerbosity::Normal,
                 )
                 .expect_err("no criu");
             println!("checkpoint without criu: {e}");
@@ -703,7 +703,7 @@ fn criu_calls_in_a_child() {
         "fake-restore" => {
             assert!(!c.is_running());
             let e = c
-                .restore(&images, lxc::CriuVerbosity::Normal)
+                .restore(&images, liblxc::CriuVerbosity::Normal)
                 .expect_err("the stand-in fails");
             println!("restore with the stand-in: {e}");
             assert_eq!(e.kind(), ErrorKind::Failed, "{e}");

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::{eventually, watchdog};
-use lxc::{Container, ErrorKind, State};
+use liblxc::{Container, ErrorKind, State};
 
 /// The names in the lxcpath (directories and files).
 fn entries(p: &Path) -> Vec<String> {

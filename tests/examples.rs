@@ -173,7 +173,7 @@ fn runnable_examples_run_and_leave_nothing_behind() {
             None => failures.push(format!("{name}: still running after {EXAMPLE_LIMIT:?}")),
         }
         if lxcpath.exists() {
-            let left = lxc::all_container_names(Some(&lxcpath)).unwrap_or_default();
+            let left = liblxc::all_container_names(Some(&lxcpath)).unwrap_or_default();
             if !left.is_empty() {
                 failures.push(format!("{name}: left containers behind: {left:?}"));
             }

@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use lxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
+use liblxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
 
 const SECS_10: Duration = Duration::from_secs(10);
 
 /// Asserts that `err` names `op` and the container `name`, has kind `kind`, and a message.
 #[track_caller]
-fn assert_error(err: &lxc::Error, op: &str, name: &str, kind: ErrorKind) {
+fn assert_error(err: &liblxc::Error, op: &str, name: &str, kind: ErrorKind) {
     let msg = err.to_string();
     assert!(!msg.is_empty(), "empty error message: {err:?}");
     assert_eq!(err.kind(), kind, "wrong kind for {msg:?}");
@@ -128,7 +128,7 @@ fn new_in_default_lxcpath_opens_an_undefined_container() {
     let c = Container::new(&name).expect("Container::new on a fresh name");
     assert_eq!(c.name(), name);
     assert!(!c.is_defined(), "a random name must not be defined");
-    let default = lxc::global_config_item("lxc.lxcpath").expect("global lxc.lxcpath");
+    let default = liblxc::global_config_item("lxc.lxcpath").expect("global lxc.lxcpath");
     let path = c.config_path().expect("config_path");
     assert_eq!(
         path,
@@ -212,8 +212,10 @@ fn create_passes_template_arguments() {
         .find(|p| Path::new(p).exists())
         .expect("busybox binary");
     let good = lx.container("good");
-    good.create_with_options(&lxc::CreateOptions::new("busybox").args(["--busybox-path", busybox]))
-        .expect("create with a valid template option");
+    good.create_with_options(
+        &liblxc::CreateOptions::new("busybox").args(["--busybox-path", busybox]),
+    )
+    .expect("create with a valid template option");
     assert!(good.is_defined());
     assert!(lx.path().join("good/rootfs/bin/busybox").exists());
 
@@ -221,7 +223,7 @@ fn create_passes_template_arguments() {
     let before = lx.tree();
     let bad = lx.container("bad");
     let err = bad
-        .create_with_options(&lxc::CreateOptions::new("busybox").args(["--no-such-option"]))
+        .create_with_options(&liblxc::CreateOptions::new("busybox").args(["--no-such-option"]))
         .expect_err("the busybox template must refuse an unknown option");
     assert_error(&err, "create", "bad", ErrorKind::Failed);
     assert!(
@@ -432,7 +434,7 @@ fn start_runs_the_busybox_init_in_new_namespaces() {
 fn start_with_use_init_runs_argv_under_lxc_init() {
     let lx = lxcpath!();
     let c = lx.busybox("appc");
-    c.start_with(lxc::StartMode::Execute, &["/bin/sleep", "1000"])
+    c.start_with(liblxc::StartMode::Execute, &["/bin/sleep", "1000"])
         .expect("start_with(use_init, sleep)");
     c.wait(State::Running, SECS_10).expect("wait RUNNING");
     assert_eq!(c.state().expect("state"), State::Running);
@@ -463,7 +465,7 @@ fn start_with_use_init_runs_argv_under_lxc_init() {
 fn start_with_argv_replaces_init() {
     let lx = lxcpath!();
     let c = lx.busybox("argv");
-    c.start_with(lxc::StartMode::Boot, &["/bin/sleep", "1000"])
+    c.start_with(liblxc::StartMode::Boot, &["/bin/sleep", "1000"])
         .expect("start_with(argv)");
     c.wait(State::Running, SECS_10).expect("wait RUNNING");
     let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
@@ -783,7 +785,7 @@ fn rename_moves_the_container_and_the_old_handle_keeps_its_name() {
     assert!(renamed.init_pid().map(|p| p as i32).expect("init_pid") > 1);
     renamed.stop().expect("stop");
     assert_eq!(
-        lxc::defined_container_names(Some(lx.path())).expect("list"),
+        liblxc::defined_container_names(Some(lx.path())).expect("list"),
         vec!["after".to_owned()]
     );
 }

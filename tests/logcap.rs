@@ -11,7 +11,7 @@ use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Mutex;
 
-use lxc::{Container, ErrorKind};
+use liblxc::{Container, ErrorKind};
 
 /// One test at a time: one redirects fd 2, one counts descriptors.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -81,7 +81,7 @@ fn a_failed_create_says_what_liblxc_and_the_template_said() {
     let lx = lxcpath!();
     let c = lx.container("badopt");
     let e = c
-        .create_with_options(&lxc::CreateOptions::new("busybox").args(["--no-such-option"]))
+        .create_with_options(&liblxc::CreateOptions::new("busybox").args(["--no-such-option"]))
         .expect_err("the template refuses the option");
     let s = e.to_string();
     assert!(

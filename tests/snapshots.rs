@@ -3,7 +3,7 @@ mod common;
 
 use std::path::Path;
 
-use lxc::{CloneFlags, ErrorKind};
+use liblxc::{CloneFlags, ErrorKind};
 
 #[test]
 fn snapshot_list_restore_and_destroy() {
@@ -163,7 +163,7 @@ fn clone_copies_into_the_same_or_another_lxcpath() {
     );
     // The copy clone_with hands out starts (liblxc 5.0's own object for it could not).
     far.start().expect("start the copy clone_with returned");
-    far.wait(lxc::State::Running, std::time::Duration::from_secs(10))
+    far.wait(liblxc::State::Running, std::time::Duration::from_secs(10))
         .expect("the copy runs");
     far.stop().expect("stop the copy");
     far.destroy().unwrap();

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use lxc::{BackingStore, CloneFlags, CloneOptions, Container, ErrorKind, State};
+use liblxc::{BackingStore, CloneFlags, CloneOptions, Container, ErrorKind, State};
 
 const THREADS: usize = 8;
 
@@ -256,7 +256,7 @@ impl Worker {
     /// Reads, writes, saves (in place and elsewhere) and reloads a configuration.
     fn config(&self) -> Result<(), String> {
         let c = self.open(&self.name("cfg"))?;
-        let e = |e: lxc::Error| e.to_string();
+        let e = |e: liblxc::Error| e.to_string();
         let v = format!("soak-{}", self.id);
         c.set_config_item("lxc.uts.name", &v).map_err(e)?;
         c.save_config(None).map_err(e)?;
@@ -354,7 +354,7 @@ impl Worker {
 
     /// Calls that must fail, with the right kind, and leave nothing behind.
     fn errors(&self) -> Result<(), String> {
-        let want = |what: &str, r: lxc::Result<()>, kinds: &[ErrorKind]| match r {
+        let want = |what: &str, r: liblxc::Result<()>, kinds: &[ErrorKind]| match r {
             Err(e) if kinds.contains(&e.kind()) => Ok(()),
             r => Err(format!("{what}: {r:?}, expected one of {kinds:?}")),
         };

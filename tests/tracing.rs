@@ -5,7 +5,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use lxc::{CreateFlags, ErrorKind};
+use liblxc::{CreateFlags, ErrorKind};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Subscriber};
@@ -101,11 +101,11 @@ fn traced(f: impl FnOnce()) -> Vec<SpanRec> {
     let subscriber = tracing_subscriber::registry().with(collect.clone());
     tracing::subscriber::with_default(subscriber, f);
     let spans = collect.0.lock().unwrap().clone();
-    spans.into_iter().filter(|s| s.target == "lxc").collect()
+    spans.into_iter().filter(|s| s.target == "liblxc").collect()
 }
 
 /// A busybox container whose rootfs does not exist: its start fails, and liblxc logs why.
-fn unstartable(lx: &common::Lxcpath, name: &str) -> lxc::Container {
+fn unstartable(lx: &common::Lxcpath, name: &str) -> liblxc::Container {
     let c = lx.busybox(name);
     c.set_config_item("lxc.rootfs.path", "/nonexistent-lxc-rs-rootfs")
         .unwrap();
@@ -133,7 +133,7 @@ fn each_call_is_a_span_with_its_member_container_lxcpath_duration_and_outcome() 
         // Refused before liblxc is called: a span all the same.
         assert_eq!(c.stop().unwrap_err().kind(), ErrorKind::NotRunning);
         assert!(!c.is_running());
-        drop(lxc::Container::new_in("traced", lx.path()).unwrap());
+        drop(liblxc::Container::new_in("traced", lx.path()).unwrap());
     });
     let new = of(&spans, "lxc_container_new");
     assert_eq!(new.len(), 1, "{spans:#?}");
@@ -144,7 +144,7 @@ fn each_call_is_a_span_with_its_member_container_lxcpath_duration_and_outcome() 
     assert_eq!(gets.len(), 2, "{spans:#?}");
     let lxcpath = lx.path().to_str().unwrap();
     for s in &gets {
-        assert_eq!(s.name, "lxc");
+        assert_eq!(s.name, "liblxc");
         assert_eq!(s.get("container"), Some("traced"));
         assert_eq!(s.get("lxcpath"), Some(lxcpath));
         assert!(
@@ -181,7 +181,7 @@ fn what_liblxc_logs_during_a_call_is_an_event_in_its_span() {
     let errors: Vec<&str> = start
         .events
         .iter()
-        .filter(|(level, target, _)| *level == tracing::Level::ERROR && target == "lxc::liblxc")
+        .filter(|(level, target, _)| *level == tracing::Level::ERROR && target == "liblxc::liblxc")
         .map(|(_, _, m)| m.as_str())
         .collect();
     assert!(
@@ -225,7 +225,7 @@ fn what_a_forked_child_logs_is_an_event_in_its_span() {
             .events
             .iter()
             .any(|(level, target, m)| *level == tracing::Level::ERROR
-                && target == "lxc::liblxc"
+                && target == "liblxc::liblxc"
                 && m.contains("nonexistent-lxc-rs-template")),
         "{create:#?}"
     );
@@ -234,7 +234,7 @@ fn what_a_forked_child_logs_is_an_event_in_its_span() {
 #[test]
 fn free_functions_are_spans_too() {
     let spans = traced(|| {
-        let _ = lxc::config_item_is_supported("lxc.uts.name");
+        let _ = liblxc::config_item_is_supported("lxc.uts.name");
     });
     let s = of(&spans, "lxc_config_item_is_supported");
     assert_eq!(s.len(), 1, "{spans:#?}");
@@ -253,7 +253,7 @@ fn liblxc_lines_are_events_even_when_the_spans_are_filtered_out() {
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(move || Writer(seen.clone()))
         .with_ansi(false)
-        .with_filter(filter_fn(|m| m.target() == "lxc::liblxc"));
+        .with_filter(filter_fn(|m| m.target() == "liblxc::liblxc"));
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
         assert!(c.start().is_err());

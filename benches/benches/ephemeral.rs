@@ -10,8 +10,8 @@ use std::ffi::{c_char, c_int, CString};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lxc::raw::LxcContainer;
-use lxc::{Container, State};
+use liblxc::raw::LxcContainer;
+use liblxc::{Container, State};
 use lxc_benches::{busybox, sh, stats, time};
 
 unsafe extern "C" {

@@ -9,8 +9,8 @@ use std::ffi::{c_char, c_int, c_long, CString};
 use std::process::Command as Proc;
 use std::time::Duration;
 
-use lxc::raw::LxcContainer;
-use lxc::{Container, State};
+use liblxc::raw::LxcContainer;
+use liblxc::{Container, State};
 // The C baselines are linked through this crate (its build script compiles baseline.c).
 use lxc_benches::{busybox, sh, stats, time};
 

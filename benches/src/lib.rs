@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command as Proc;
 use std::time::Instant;
 
-use lxc::{Container, CreateFlags};
+use liblxc::{Container, CreateFlags};
 
 /// Median, minimum and maximum.
 pub fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {

@@ -10,7 +10,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lxc::{Container, CreateFlags, CreateOptions, State};
+use liblxc::{Container, CreateFlags, CreateOptions, State};
 
 /// The lxcpath of one example run, and the containers it made there.
 pub struct Lab {
@@ -56,13 +56,13 @@ impl Lab {
     }
 
     /// A handle on `name` in the lxcpath, noted for cleanup.
-    pub fn container(&self, name: &str) -> lxc::Result<Container> {
+    pub fn container(&self, name: &str) -> liblxc::Result<Container> {
         self.track(name);
         Container::new_in(name, &self.path)
     }
 
     /// A new busybox container without network (this machine has no `lxcbr0`), saved.
-    pub fn busybox(&self, name: &str) -> lxc::Result<Container> {
+    pub fn busybox(&self, name: &str) -> liblxc::Result<Container> {
         let c = self.container(name)?;
         c.create_with_options(&CreateOptions::new("busybox").flags(CreateFlags::QUIET))?;
         c.clear_config_item("lxc.net")?;
@@ -72,7 +72,7 @@ impl Lab {
     }
 
     /// A busybox container, started and running.
-    pub fn running(&self, name: &str) -> lxc::Result<Container> {
+    pub fn running(&self, name: &str) -> liblxc::Result<Container> {
         let c = self.busybox(name)?;
         c.start()?;
         c.wait(State::Running, Duration::from_secs(10))?;

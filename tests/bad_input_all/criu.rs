@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use lxc::{ErrorKind as K, MigrateCommand, MigrateFeatures, MigrateOptions, PageServer};
+use liblxc::{ErrorKind as K, MigrateCommand, MigrateFeatures, MigrateOptions, PageServer};
 
 use crate::common::Lxcpath;
 use crate::engine::{long_path, Table, FAILED, INVALID, NOT_FOUND, NOT_RUNNING, NUL, RUNNING};
@@ -24,8 +24,8 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         move |c| {
             c.checkpoint(
                 &d,
-                lxc::AfterCheckpoint::KeepRunning,
-                lxc::CriuVerbosity::Normal,
+                liblxc::AfterCheckpoint::KeepRunning,
+                liblxc::CriuVerbosity::Normal,
             )
         },
     );
@@ -35,7 +35,13 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         "checkpoint of an undefined container",
         "checkpoint",
         NOT_FOUND,
-        move |c| c.checkpoint(&d, lxc::AfterCheckpoint::Stop, lxc::CriuVerbosity::Verbose),
+        move |c| {
+            c.checkpoint(
+                &d,
+                liblxc::AfterCheckpoint::Stop,
+                liblxc::CriuVerbosity::Verbose,
+            )
+        },
     );
     t.on(
         hot,
@@ -45,8 +51,8 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         |c| {
             c.checkpoint(
                 Path::new(""),
-                lxc::AfterCheckpoint::KeepRunning,
-                lxc::CriuVerbosity::Normal,
+                liblxc::AfterCheckpoint::KeepRunning,
+                liblxc::CriuVerbosity::Normal,
             )
         },
     );
@@ -58,8 +64,8 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         |c| {
             c.checkpoint(
                 Path::new(NUL),
-                lxc::AfterCheckpoint::KeepRunning,
-                lxc::CriuVerbosity::Normal,
+                liblxc::AfterCheckpoint::KeepRunning,
+                liblxc::CriuVerbosity::Normal,
             )
         },
     );
@@ -71,8 +77,8 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         |c| {
             c.checkpoint(
                 &long_path(),
-                lxc::AfterCheckpoint::KeepRunning,
-                lxc::CriuVerbosity::Normal,
+                liblxc::AfterCheckpoint::KeepRunning,
+                liblxc::CriuVerbosity::Normal,
             )
         },
     );
@@ -86,8 +92,8 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
             c.clear_config();
             c.checkpoint(
                 &d,
-                lxc::AfterCheckpoint::KeepRunning,
-                lxc::CriuVerbosity::Normal,
+                liblxc::AfterCheckpoint::KeepRunning,
+                liblxc::CriuVerbosity::Normal,
             )
         },
     );
@@ -97,7 +103,7 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         "restore of a running container",
         "restore",
         RUNNING,
-        move |c| c.restore(&d, lxc::CriuVerbosity::Normal),
+        move |c| c.restore(&d, liblxc::CriuVerbosity::Normal),
     );
     let d = dir.clone();
     t.on(
@@ -105,21 +111,21 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         "restore of an undefined container",
         "restore",
         NOT_FOUND,
-        move |c| c.restore(&d, lxc::CriuVerbosity::Normal),
+        move |c| c.restore(&d, liblxc::CriuVerbosity::Normal),
     );
     t.on(
         cold,
         "restore from an empty path",
         "restore",
         INVALID,
-        |c| c.restore(Path::new(""), lxc::CriuVerbosity::Normal),
+        |c| c.restore(Path::new(""), liblxc::CriuVerbosity::Normal),
     );
     t.on(
         cold,
         "restore from a path with a NUL",
         "restore",
         INVALID,
-        |c| c.restore(Path::new(NUL), lxc::CriuVerbosity::Verbose),
+        |c| c.restore(Path::new(NUL), liblxc::CriuVerbosity::Verbose),
     );
     let d = dir.clone();
     t.on(
@@ -129,7 +135,7 @@ pub fn criu(lx: &Lxcpath, scratch: &Path) -> Table {
         FAILED,
         move |c| {
             c.clear_config();
-            c.restore(&d, lxc::CriuVerbosity::Normal)
+            c.restore(&d, liblxc::CriuVerbosity::Normal)
         },
     );
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::{Container, CreateFlags, ErrorKind as K, State};
+use liblxc::{Container, CreateFlags, ErrorKind as K, State};
 
 use crate::common::Lxcpath;
 use crate::engine::{
@@ -135,7 +135,7 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
     );
     // set_timeout is liblxc 6.0: Unsupported before, whatever the value. From 6.0 a zero timeout
     // and one longer than liblxc takes are refused, and an undefined container takes one.
-    let has_timeout = lxc::runtime_version().at_least(lxc::Version::new(6, 0, 0));
+    let has_timeout = liblxc::runtime_version().at_least(liblxc::Version::new(6, 0, 0));
     for secs in [Some(Duration::ZERO), Some(Duration::MAX)] {
         t.on(
             cold,
@@ -255,7 +255,7 @@ pub fn lifecycle(lx: &Lxcpath, scratch: &Path) -> Table {
             &[K::NotFound, K::InvalidArgument, K::Failed],
             move |c| {
                 let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
-                let r = c.start_with(lxc::StartMode::Boot, &argv);
+                let r = c.start_with(liblxc::StartMode::Boot, &argv);
                 let _ = c.wait(State::Stopped, Duration::from_secs(5));
                 r
             },

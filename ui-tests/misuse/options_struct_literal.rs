@@ -1,9 +1,9 @@
 // Option structs are `#[non_exhaustive]`: they are built with a constructor and their setters, so
 // that a field a later liblxc brings can be added without breaking callers.
-fn options() -> lxc::CreateOptions {
-    lxc::CreateOptions {
+fn options() -> liblxc::CreateOptions {
+    liblxc::CreateOptions {
         template: Some("busybox".into()),
-        ..lxc::CreateOptions::default()
+        ..liblxc::CreateOptions::default()
     }
 }
 

@@ -1,10 +1,10 @@
 //! One `tracing` span per liblxc call (the `tracing` feature), around the whole of a declared
 //! method or function: its `pre` check, the call, `explain` and `post`.
 //!
-//! The span is `lxc` (target `lxc`, level INFO) with the fields `member` (liblxc's name),
+//! The span is `liblxc` (target `liblxc`, level INFO) with the fields `member` (liblxc's name),
 //! `container`, `lxcpath`, `duration_us`, `outcome` (`ok` or `error`) and `error_kind`. The lines
 //! liblxc logged at WARN or above while the call ran (the object's own log, see `logcap.rs`, and
-//! the log of a forked child) are events in it, target `lxc::liblxc`, at WARN or ERROR.
+//! the log of a forked child) are events in it, target `liblxc::liblxc`, at WARN or ERROR.
 //!
 //! Every expansion goes through [`method`] or [`free`]; without the feature they are the closure
 //! itself, and nothing of `tracing` is compiled.
@@ -68,8 +68,8 @@ mod imp {
 
     fn span(m: &'static Member, container: Option<&str>) -> Span {
         tracing::info_span!(
-            target: "lxc",
-            "lxc",
+            target: "liblxc",
+            "liblxc",
             member = m.name,
             container,
             lxcpath = Empty,
@@ -151,7 +151,7 @@ mod imp {
 
     /// Whether liblxc's lines are wanted as events even when the spans are not.
     fn liblxc_lines_wanted() -> bool {
-        tracing::enabled!(target: "lxc::liblxc", tracing::Level::WARN)
+        tracing::enabled!(target: "liblxc::liblxc", tracing::Level::WARN)
     }
 
     /// Records the duration and the outcome, and what liblxc logged on the object meanwhile.
@@ -182,15 +182,15 @@ mod imp {
     /// One line liblxc logged, as an event in the current span.
     pub(crate) fn emit(line: &Line) {
         if line.error {
-            tracing::error!(target: "lxc::liblxc", category = %line.category, "{}", line.message);
+            tracing::error!(target: "liblxc::liblxc", category = %line.category, "{}", line.message);
         } else {
-            tracing::warn!(target: "lxc::liblxc", category = %line.category, "{}", line.message);
+            tracing::warn!(target: "liblxc::liblxc", category = %line.category, "{}", line.message);
         }
     }
 
     /// The lines a forked child logged, as events in the current span.
     pub(crate) fn child_log(file: &std::fs::File) {
-        if tracing::enabled!(target: "lxc::liblxc", tracing::Level::WARN) {
+        if tracing::enabled!(target: "liblxc::liblxc", tracing::Level::WARN) {
             crate::logcap::child_lines(file).iter().for_each(emit);
         }
     }

@@ -32,10 +32,10 @@ pub use self::child::AsyncChild;
 /// to its end on its blocking thread (bound it with the method's own timeout, where it has one).
 ///
 /// ```no_run
-/// # use lxc_decls as lxc; // users reach it through the `lxc` crate
+/// # use lxc_decls as lxc; // users reach it through the `liblxc` crate
 /// # async fn run() -> lxc_core::Result<()> {
 /// use std::time::Duration;
-/// use lxc::{AsyncContainer, State};
+/// use liblxc::{AsyncContainer, State};
 ///
 /// let c = AsyncContainer::open("web", "/var/lib/lxc").await?;
 /// c.start().await?;
@@ -162,8 +162,8 @@ impl AsyncContainer {
     ///
     /// ```no_run
     /// # use lxc_decls as lxc;
-    /// # async fn run(c: lxc::AsyncContainer) -> lxc_core::Result<()> {
-    /// use lxc::Stdio;
+    /// # async fn run(c: liblxc::AsyncContainer) -> lxc_core::Result<()> {
+    /// use liblxc::Stdio;
     /// use tokio::io::{AsyncBufReadExt, BufReader};
     ///
     /// let mut child = c

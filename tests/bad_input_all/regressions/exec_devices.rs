@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::{ErrorKind as K, MountFlags, State, UnmountFlags};
+use liblxc::{ErrorKind as K, MountFlags, State, UnmountFlags};
 
 use super::{assert_no_problems, refused};
 use crate::common::{self, stable};
@@ -294,7 +294,7 @@ fn restore_from_a_missing_directory_says_so() {
     let scratch = tempfile::tempdir().expect("tempdir");
     let dir = scratch.path().join("no-checkpoint-here");
     let before = lx.tree();
-    let r = c.restore(&dir, lxc::CriuVerbosity::Normal);
+    let r = c.restore(&dir, liblxc::CriuVerbosity::Normal);
     let message = r.as_ref().err().map(ToString::to_string);
     let mut problems: Vec<String> = refused(
         "restore from a missing directory",

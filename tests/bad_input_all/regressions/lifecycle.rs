@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lxc::{Container, ErrorKind as K, State};
+use liblxc::{Container, ErrorKind as K, State};
 
 use super::{assert_no_problems, refused};
 use crate::common;
@@ -165,7 +165,7 @@ fn reasons_do_not_depend_on_other_threads() {
     let s = stop.clone();
     let noise = std::thread::spawn(move || {
         while !s.load(Ordering::Relaxed) {
-            let _ = lxc::defined_container_names(Some(&missing));
+            let _ = liblxc::defined_container_names(Some(&missing));
         }
     });
     let mut polluted = Vec::new();
@@ -229,20 +229,20 @@ fn listing_an_unusable_lxcpath_is_explained() {
     let file = scratch.path().join("a-file");
     std::fs::write(&file, "x").expect("write");
     let mut problems = Vec::new();
-    type Names = fn(Option<&Path>) -> lxc::Result<Vec<String>>;
-    type Handles = fn(Option<&Path>) -> lxc::Result<Vec<Container>>;
+    type Names = fn(Option<&Path>) -> liblxc::Result<Vec<String>>;
+    type Handles = fn(Option<&Path>) -> liblxc::Result<Vec<Container>>;
     let listings: [(&str, &'static str, Names, Handles); 2] = [
         (
             "defined",
             "list_defined_containers",
-            lxc::defined_container_names,
-            lxc::defined_containers,
+            liblxc::defined_container_names,
+            liblxc::defined_containers,
         ),
         (
             "all",
             "list_all_containers",
-            lxc::all_container_names,
-            lxc::all_containers,
+            liblxc::all_container_names,
+            liblxc::all_containers,
         ),
     ];
     for (what, op, names, handles) in listings {
@@ -310,10 +310,10 @@ fn a_failed_log_init_keeps_error_explanations() {
 fn starting_a_missing_program_under_init_fails() {
     let lx = lxcpath!();
     let c = lx.busybox("ui");
-    let r = c.start_with(lxc::StartMode::Execute, &["/nonexistent/program"]);
+    let r = c.start_with(liblxc::StartMode::Execute, &["/nonexistent/program"]);
     let _ = c.wait(State::Stopped, Duration::from_secs(5));
     let mut problems: Vec<String> = refused(
-        "start_with(lxc::StartMode::Execute, [/nonexistent/program])",
+        "start_with(liblxc::StartMode::Execute, [/nonexistent/program])",
         r,
         "start",
         Some("ui"),
@@ -322,10 +322,10 @@ fn starting_a_missing_program_under_init_fails() {
     .into_iter()
     .collect();
     // A directory, reached through `..` that stays inside the rootfs.
-    let r = c.start_with(lxc::StartMode::Execute, &["/../../bin"]);
+    let r = c.start_with(liblxc::StartMode::Execute, &["/../../bin"]);
     let _ = c.wait(State::Stopped, Duration::from_secs(5));
     problems.extend(refused(
-        "start_with(lxc::StartMode::Execute, [/../../bin])",
+        "start_with(liblxc::StartMode::Execute, [/../../bin])",
         r,
         "start",
         Some("ui"),
