@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use lxc::{Container, State};
+use liblxc::{Container, State};
 
 /// Removes the container (and with the lxcpath, everything else) even when a step fails.
 struct Cleanup<'a> {
@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = Container::new_in("cgroup-limits", lxcpath.path())?;
     let _cleanup = Cleanup { container: &c };
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with(Some("busybox"), None, None, liblxc::CreateFlags::QUIET, &[])?;
     // This machine has no lxcbr0 bridge: give the container an empty network namespace.
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "empty")?;
@@ -81,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Any cgroup file, by name (v1 key names here; v2 hosts use memory.max, memory.current, ...).
     let key = match c.memory_cgroup_version()? {
-        lxc::CgroupVersion::V1 => "memory.max_usage_in_bytes",
+        liblxc::CgroupVersion::V1 => "memory.max_usage_in_bytes",
         _ => "memory.peak",
     };
     match c.cgroup_item(key) {

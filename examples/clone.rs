@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use lxc::{BackingStore, CloneFlags, CloneOptions, Container, CreateFlags, CreateOptions, State};
+use liblxc::{
+    BackingStore, CloneFlags, CloneOptions, Container, CreateFlags, CreateOptions, State,
+};
 
 /// Stops and destroys the containers (opened afresh by lxcpath and name) even when a step fails,
 /// before their temporary lxcpaths go.

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use lxc::{Container, CreateFlags, State};
+use liblxc::{Container, CreateFlags, State};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = std::env::args()

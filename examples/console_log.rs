@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use lxc::{Container, State};
+use liblxc::{Container, State};
 
 /// Removes the container (and with the lxcpath, everything else) even when a step fails.
 struct Cleanup<'a> {
@@ -32,7 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = Container::new_in("console-log", lxcpath.path())?;
     let _cleanup = Cleanup { container: &c };
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with(Some("busybox"), None, None, liblxc::CreateFlags::QUIET, &[])?;
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "empty")?;
     // The ring buffer exists only when its size is set before the start.

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use lxc::{Container, State};
+use liblxc::{Container, State};
 
 /// Removes the container and the temporary lxcpath even when a step fails.
 struct Cleanup<'a> {
@@ -31,7 +31,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let c = Container::new_in("exec-example", lxcpath.path())?;
     let _cleanup = Cleanup { container: &c };
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with(Some("busybox"), None, None, liblxc::CreateFlags::QUIET, &[])?;
     // This machine has no lxcbr0 bridge: give the container an empty network namespace.
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "empty")?;

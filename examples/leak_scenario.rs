@@ -14,7 +14,7 @@ use std::io::{Read as _, Write as _};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lxc::{Container, CreateFlags, ErrorKind, State, Stdio};
+use liblxc::{Container, CreateFlags, ErrorKind, State, Stdio};
 
 type Result<T, E = Box<dyn std::error::Error>> = std::result::Result<T, E>;
 
@@ -28,7 +28,7 @@ impl Drop for Cleanup<'_> {
         // end until it is reaped. This program has no other children to wait for.
         // SAFETY: waitpid with a valid status pointer.
         while unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) } > 0 {}
-        let Ok(names) = lxc::all_container_names(Some(self.0)) else {
+        let Ok(names) = liblxc::all_container_names(Some(self.0)) else {
             return;
         };
         for name in names {
@@ -102,21 +102,22 @@ fn main() -> Result<()> {
     let t = Instant::now();
 
     // Free functions.
-    let version = lxc::version()?;
+    let version = liblxc::version()?;
     check(!version.is_empty(), || "empty version".into())?;
-    let default_path = lxc::global_config_item("lxc.lxcpath")?;
-    let unknown = lxc::global_config_item("lxc.no.such.global");
+    let default_path = liblxc::global_config_item("lxc.lxcpath")?;
+    let unknown = liblxc::global_config_item("lxc.no.such.global");
     check(unknown.is_err(), || {
         format!("unknown global key: {unknown:?}")
     })?;
-    check(lxc::config_item_is_supported("lxc.net")?, || {
+    check(liblxc::config_item_is_supported("lxc.net")?, || {
         "lxc.net unsupported".into()
     })?;
-    check(!lxc::config_item_is_supported("lxc.no.such.key")?, || {
-        "lxc.no.such.key supported".into()
-    })?;
-    let pidfd_ext = lxc::has_api_extension("pidfd")?;
-    let states = lxc::wait_states();
+    check(
+        !liblxc::config_item_is_supported("lxc.no.such.key")?,
+        || "lxc.no.such.key supported".into(),
+    )?;
+    let pidfd_ext = liblxc::has_api_extension("pidfd")?;
+    let states = liblxc::wait_states();
     check(states.iter().any(|s| s == "RUNNING"), || {
         format!("wait states {states:?}")
     })?;
@@ -124,8 +125,8 @@ fn main() -> Result<()> {
         &format!(
             "liblxc {version} ({}, headers {}); default lxcpath {default_path}; pidfd extension \
              {pidfd_ext}; {} wait states",
-            lxc::runtime_version(),
-            lxc::header_version(),
+            liblxc::runtime_version(),
+            liblxc::header_version(),
             states.len()
         ),
         t,
@@ -216,20 +217,20 @@ fn containers(path: &Path, t: Instant, pidfd_ext: bool) -> Result<()> {
 
     // Listings.
     let p = Some(path);
-    let defined = lxc::defined_container_names(p)?;
+    let defined = liblxc::defined_container_names(p)?;
     check(defined == ["scenario", "threaded"], || {
         format!("defined {defined:?}")
     })?;
-    let handles = lxc::defined_containers(p)?;
+    let handles = liblxc::defined_containers(p)?;
     check(handles.len() == 2, || "defined handles".into())?;
     drop(handles);
-    check(lxc::active_container_names(p)?.is_empty(), || {
+    check(liblxc::active_container_names(p)?.is_empty(), || {
         "active before start".into()
     })?;
     let threaded = Container::new_in("threaded", path)?;
     threaded.destroy()?;
     drop(threaded);
-    check(lxc::all_container_names(p)? == ["scenario"], || {
+    check(liblxc::all_container_names(p)? == ["scenario"], || {
         "all after destroying threaded".into()
     })?;
 
@@ -257,10 +258,10 @@ fn containers(path: &Path, t: Instant, pidfd_ext: bool) -> Result<()> {
         format!("interfaces {ifs:?}")
     })?;
     let ips = c.ips(None, None)?;
-    check(lxc::active_container_names(p)? == ["scenario"], || {
+    check(liblxc::active_container_names(p)? == ["scenario"], || {
         "active after start".into()
     })?;
-    let active = lxc::active_containers(p)?;
+    let active = liblxc::active_containers(p)?;
     check(active.len() == 1, || "active handles".into())?;
     drop(active);
     let clone = c.try_clone()?;
@@ -391,7 +392,7 @@ fn containers(path: &Path, t: Instant, pidfd_ext: bool) -> Result<()> {
 
     c.destroy()?;
     check(!c.is_defined(), || "defined after destroy".into())?;
-    check(lxc::all_container_names(p)?.is_empty(), || {
+    check(liblxc::all_container_names(p)?.is_empty(), || {
         "containers left".into()
     })?;
     step("destroyed; the lxcpath is empty", t);

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use lxc::{Container, IpFamily, State};
+use liblxc::{Container, IpFamily, State};
 
 /// Removes the container and the host bridge even when a step fails.
 struct Cleanup<'a> {
@@ -78,7 +78,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ip(&["link", "set", &bridge, "up"])?;
     step(&format!("host bridge {bridge} with {host}/24"), t);
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with(Some("busybox"), None, None, liblxc::CreateFlags::QUIET, &[])?;
     c.clear_config_item("lxc.net")?;
     c.set_config_item("lxc.net.0.type", "veth")?;
     c.set_config_item("lxc.net.0.link", &bridge)?;

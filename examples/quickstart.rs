@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use lxc::{Container, State};
+use liblxc::{Container, State};
 
 /// Removes the container and the temporary lxcpath even when a step fails.
 struct Cleanup<'a> {
@@ -33,8 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     println!(
         "lxc-rs quickstart: liblxc {} (built against {})",
-        lxc::runtime_version(),
-        lxc::header_version()
+        liblxc::runtime_version(),
+        liblxc::header_version()
     );
 
     let lxcpath = tempfile::Builder::new()
@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         t,
     );
 
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])?;
+    c.create_with(Some("busybox"), None, None, liblxc::CreateFlags::QUIET, &[])?;
     step(
         &format!(
             "created from the busybox template; defined: {}",

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use lxc::{Container, CreateFlags, CreateOptions};
+use liblxc::{Container, CreateFlags, CreateOptions};
 
 /// Destroys the container (and its snapshots) even when a step fails.
 struct Cleanup<'a> {

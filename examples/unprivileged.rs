@@ -9,7 +9,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
-use lxc::{Container, State};
+use liblxc::{Container, State};
 
 /// Removes the container even when a step fails (the temporary lxcpath goes with its `TempDir`).
 struct Cleanup<'a>(&'a Container);

@@ -2,9 +2,9 @@
 //!
 //! ```no_run
 //! use std::time::Duration;
-//! use lxc::{Container, State};
+//! use liblxc::{Container, State};
 //!
-//! fn main() -> lxc::Result<()> {
+//! fn main() -> liblxc::Result<()> {
 //!     let lxcpath = std::env::temp_dir().join("lxc-doc-example");
 //!     std::fs::create_dir_all(&lxcpath).expect("create lxcpath");
 //!
@@ -64,7 +64,7 @@ pub fn header_version() -> &'static str {
 /// Writing declarations of your own: `#[lxc_method]` on a type that holds a [`Handle`](dsl::Handle).
 ///
 /// ```no_run
-/// use lxc::dsl::{lxc_method, AsHandle, Handle};
+/// use liblxc::dsl::{lxc_method, AsHandle, Handle};
 ///
 /// struct Mine(Handle);
 ///
@@ -77,13 +77,13 @@ pub fn header_version() -> &'static str {
 /// impl Mine {
 ///     /// The value of a configuration key.
 ///     #[lxc_method(get_config_item)]
-///     pub fn value(&self, key: &str) -> lxc::Result<String>;
+///     pub fn value(&self, key: &str) -> liblxc::Result<String>;
 /// }
 /// ```
 ///
 /// The member's name is the whole declaration: its row in the API table supplies how it fails,
 /// how it hands its value back and its contract. The expansion reaches the runtime through this
-/// crate's hidden `__private::v1` module, so depending on `lxc` is enough.
+/// crate's hidden `__private::v1` module, so depending on `liblxc` is enough.
 pub mod dsl {
     #[doc(inline)]
     pub use lxc_core::__private::AsHandle;

@@ -265,7 +265,7 @@ fn flag_values_match_the_header() {
                 .unwrap_or_else(|_| panic!("cannot read {name} = {expr}")),
         }
     };
-    use lxc::{CloneFlags, CreateFlags};
+    use liblxc::{CloneFlags, CreateFlags};
     assert_eq!(CreateFlags::QUIET.bits(), value("LXC_CREATE_QUIET"));
     assert_eq!(CloneFlags::KEEP_NAME.bits(), value("LXC_CLONE_KEEPNAME"));
     assert_eq!(

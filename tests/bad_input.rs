@@ -7,18 +7,18 @@ use common::{assert_same_tree, stable};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use lxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
+use liblxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
 
 const SECS_10: Duration = Duration::from_secs(10);
 
 /// Asserts that `r` failed in `op` on container `name` with kind `kind`; returns the error.
 #[track_caller]
 fn expect_error<T: std::fmt::Debug>(
-    r: lxc::Result<T>,
+    r: liblxc::Result<T>,
     op: &str,
     name: &str,
     kind: ErrorKind,
-) -> lxc::Error {
+) -> liblxc::Error {
     let err = match r {
         Ok(v) => panic!("{op} on {name:?} succeeded with {v:?}; expected a {kind:?} error"),
         Err(e) => e,
@@ -167,15 +167,16 @@ fn nul_bytes_are_invalid_arguments() {
         ErrorKind::InvalidArgument,
     );
     assert!(!t.is_defined());
-    let err = lxc::global_config_item("lxc.\0").expect_err("NUL in a global key");
+    let err = liblxc::global_config_item("lxc.\0").expect_err("NUL in a global key");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     assert!(
         err.to_string().contains("lxc_get_global_config_item"),
         "{err}"
     );
-    let err = lxc::config_item_is_supported("lxc.\0net").expect_err("NUL in a key");
+    let err = liblxc::config_item_is_supported("lxc.\0net").expect_err("NUL in a key");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
-    let err = lxc::all_container_names(Some(Path::new("/tmp/a\0b"))).expect_err("NUL in lxcpath");
+    let err =
+        liblxc::all_container_names(Some(Path::new("/tmp/a\0b"))).expect_err("NUL in lxcpath");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
 
     // Nothing was changed, in memory or on disk.

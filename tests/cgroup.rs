@@ -5,7 +5,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lxc::{CgroupVersion, Container, ErrorKind};
+use liblxc::{CgroupVersion, Container, ErrorKind};
 
 /// The directory of `controller` (a v1 controller name, or `""` for the v2 unified hierarchy) of
 /// the container's init in the host's cgroup filesystem.

@@ -4,7 +4,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::{ErrorKind, State};
+use liblxc::{ErrorKind, State};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
@@ -234,7 +234,7 @@ fn keys_lists_every_supported_key() {
     // Every listed key is one liblxc supports.
     for k in keys.iter() {
         assert!(
-            lxc::config_item_is_supported(k).expect("is_supported"),
+            liblxc::config_item_is_supported(k).expect("is_supported"),
             "{k} listed but unsupported"
         );
     }
@@ -311,7 +311,7 @@ fn config_file_name_is_the_config_in_the_lxcpath() {
     let expected = lx.path().join("named").join("config");
     assert_eq!(c.config_file_name().expect("config_file_name"), expected);
     assert!(!expected.exists());
-    c.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])
+    c.create_with(Some("busybox"), None, None, liblxc::CreateFlags::QUIET, &[])
         .expect("create");
     assert_eq!(c.config_file_name().expect("config_file_name"), expected);
     assert!(

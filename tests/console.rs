@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use lxc::{Container, ErrorKind};
+use liblxc::{Container, ErrorKind};
 
 /// The tests here count the process's descriptors: run them one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -60,7 +60,7 @@ fn running_with_ttys(lx: &common::Lxcpath, name: &str) -> Container {
         c.save_config(None).expect("save");
     }
     c.start().expect("start");
-    c.wait(lxc::State::Running, Duration::from_secs(10))
+    c.wait(liblxc::State::Running, Duration::from_secs(10))
         .expect("running");
     c
 }
@@ -202,7 +202,7 @@ fn console_log_reads_consumes_and_clears_the_ring_buffer() {
         .expect("buffer size");
     c.save_config(None).expect("save");
     c.start().expect("start");
-    c.wait(lxc::State::Running, Duration::from_secs(10))
+    c.wait(liblxc::State::Running, Duration::from_secs(10))
         .expect("running");
 
     // busybox init asks on the console for Enter (inittab `console::askfirst:/bin/sh`).
@@ -261,7 +261,7 @@ fn console_log_without_a_buffer_or_when_stopped() {
     assert_eq!(e.kind(), ErrorKind::NotRunning);
 
     c.start().expect("start");
-    c.wait(lxc::State::Running, Duration::from_secs(10))
+    c.wait(liblxc::State::Running, Duration::from_secs(10))
         .expect("running");
     let e = c.console_log(false).expect_err("no ring buffer");
     eprintln!("no buffer: {e} / {e:?}");

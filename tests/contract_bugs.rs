@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use lxc::{ErrorKind, State};
+use liblxc::{ErrorKind, State};
 
 /// liblxc's `wait` gives up at once when the container has no monitor yet (0.2 ms for a 1 s
 /// timeout); `lxc-wait -t 1` waits the second. A timeout is reported only once it has passed.
@@ -93,7 +93,7 @@ fn a_handle_recreates_a_container_another_handle_destroyed() {
     let b = lx.container("phoenix");
     b.destroy().expect("destroy through the other handle");
     assert!(!a.is_defined());
-    a.create_with(Some("busybox"), None, None, lxc::CreateFlags::QUIET, &[])
+    a.create_with(Some("busybox"), None, None, liblxc::CreateFlags::QUIET, &[])
         .expect("create again through the first handle");
     assert!(a.is_defined());
     assert!(lx.path().join("phoenix/rootfs").is_dir());

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use lxc::{
+use liblxc::{
     CloneFlags, Container, CreateFlags, ErrorKind, MigrateCommand, MigrateFeatures, MigrateOptions,
     MigrateOutcome, MountFlags, State, UnmountFlags, Version,
 };
@@ -71,15 +71,15 @@ enum Outcome {
 /// Why a probe did not succeed.
 enum Fail {
     /// The member's call failed.
-    Call(lxc::Error),
+    Call(liblxc::Error),
     /// The call succeeded, but its effect is not there.
     Effect(String),
     /// What the probe prepares for the call (a file, a host device) could not be made.
     Setup(String),
 }
 
-impl From<lxc::Error> for Fail {
-    fn from(e: lxc::Error) -> Fail {
+impl From<liblxc::Error> for Fail {
+    fn from(e: liblxc::Error) -> Fail {
         Fail::Call(e)
     }
 }
@@ -754,7 +754,7 @@ fn effect(ok: bool, what: impl FnOnce() -> String) -> Result<(), Fail> {
 }
 
 /// A query made to observe an effect: its failure is a missing effect, not the member's error.
-fn look<T>(r: lxc::Result<T>) -> Result<T, Fail> {
+fn look<T>(r: liblxc::Result<T>) -> Result<T, Fail> {
     r.map_err(|e| Fail::Effect(format!("cannot observe the effect: {e}")))
 }
 
@@ -1001,7 +1001,7 @@ fn shmounts(x: &Ctx<'_>) -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 // Setting a condition
 
-fn err(what: &str) -> impl FnOnce(lxc::Error) -> String + '_ {
+fn err(what: &str) -> impl FnOnce(liblxc::Error) -> String + '_ {
     move |e| format!("{what}: {e}")
 }
 
@@ -1125,10 +1125,10 @@ fn tag(cond: Condition) -> char {
 /// Whether the running liblxc has the member (its release and API extension).
 fn in_runtime(row: &Member) -> bool {
     let since = Version::parse(row.since).expect("a row's `since` is a version");
-    lxc::runtime_version().at_least(since)
+    liblxc::runtime_version().at_least(since)
         && row
             .api_ext
-            .is_none_or(|e| lxc::has_api_extension(e).unwrap_or(false))
+            .is_none_or(|e| liblxc::has_api_extension(e).unwrap_or(false))
 }
 
 /// The outcome the row gives for `cond`, and where it comes from.
@@ -1138,7 +1138,7 @@ fn derived(row: &Member, cond: Condition) -> (Outcome, String) {
             Outcome::Err(ErrorKind::Unsupported),
             format!(
                 "liblxc {} lacks it (since {})",
-                lxc::runtime_version(),
+                liblxc::runtime_version(),
                 row.since
             ),
         );

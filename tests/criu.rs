@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command as HostCommand;
 use std::time::Duration;
 
-use lxc::{
+use liblxc::{
     Container, ErrorKind, FeatureCheck, MigrateCommand, MigrateFeatures, MigrateOptions,
     MigrateOutcome, PageServer, State,
 };
@@ -77,7 +77,7 @@ fn long_lived(c: &Container) -> BTreeSet<(String, &'static str)> {
 
 #[test]
 fn commands_and_features_are_the_installed_header_s() {
-    use lxc::__private::ffi;
+    use liblxc::__private::ffi;
     for (i, cmd) in [
         MigrateCommand::PreDump,
         MigrateCommand::Dump,

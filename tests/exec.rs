@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
-use lxc::{AttachFlags, ErrorKind, Namespaces, Stdio};
+use liblxc::{AttachFlags, ErrorKind, Namespaces, Stdio};
 
 /// A variable that is in this test process's environment and must not leak into programs.
 const SECRET: &str = "LXC_RS_EXEC_TEST_SECRET";
@@ -442,11 +442,11 @@ fn a_dropped_running_child_does_not_block_stop() {
     // reaper thread does at once.
     let c = within(30, move || {
         c.stop().unwrap();
-        c.wait(lxc::State::Stopped, Duration::from_secs(20))
+        c.wait(liblxc::State::Stopped, Duration::from_secs(20))
             .unwrap();
         c
     });
-    assert_eq!(c.state().unwrap(), lxc::State::Stopped);
+    assert_eq!(c.state().unwrap(), liblxc::State::Stopped);
     assert!(!is_our_zombie(pid));
 }
 
@@ -588,7 +588,7 @@ fn stopped_container_is_not_running_error() {
 fn nul_bytes_and_bad_names_are_invalid_arguments() {
     let lx = lxcpath!();
     let c = lx.running("nul");
-    let cases: Vec<(&str, lxc::Error)> = vec![
+    let cases: Vec<(&str, liblxc::Error)> = vec![
         ("program", c.command("ec\0ho").status().unwrap_err()),
         ("arg", c.command("echo").arg("a\0b").output().unwrap_err()),
         (
@@ -627,7 +627,7 @@ fn nul_bytes_and_bad_names_are_invalid_arguments() {
 fn namespaces_personality_and_flags() {
     let lx = lxcpath!();
     let c = lx.running("nsflags");
-    let hostname = |cmd: &mut lxc::Command<'_>| text(&cmd.output().unwrap().stdout);
+    let hostname = |cmd: &mut liblxc::Command<'_>| text(&cmd.output().unwrap().stdout);
     assert_eq!(hostname(&mut c.command("hostname")), "nsflags\n");
     // Without the UTS namespace the program sees the host's hostname, in the container's filesystem.
     let mut buf = [0u8; 256];
@@ -657,7 +657,7 @@ fn namespaces_personality_and_flags() {
     }
 
     // NO_NEW_PRIVS.
-    let nnp = |cmd: &mut lxc::Command<'_>| {
+    let nnp = |cmd: &mut liblxc::Command<'_>| {
         let out = cmd
             .args(["NoNewPrivs", "/proc/self/status"])
             .output()
@@ -674,7 +674,7 @@ fn namespaces_personality_and_flags() {
     );
 
     // Elevated privileges keep the capabilities the container drops, and stay out of its cgroup.
-    let caps = |cmd: &mut lxc::Command<'_>| {
+    let caps = |cmd: &mut liblxc::Command<'_>| {
         let out = cmd.args(["CapBnd", "/proc/self/status"]).output().unwrap();
         text(&out.stdout)
     };

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use lxc::{Container, ErrorKind, Namespaces, State, Version};
+use liblxc::{Container, ErrorKind, Namespaces, State, Version};
 
 const SECS_10: Duration = Duration::from_secs(10);
 
@@ -74,7 +74,7 @@ impl<T> Worker<T> {
 
 /// Asserts that `e` is about operation `op` on container `name`, and says so in its `Display`.
 #[track_caller]
-fn assert_error(e: &lxc::Error, op: &str, name: &str) {
+fn assert_error(e: &liblxc::Error, op: &str, name: &str) {
     let msg = e.to_string();
     assert_eq!(e.operation(), op, "wrong operation in {msg:?}");
     assert!(msg.starts_with(op), "{msg:?} does not start with {op}");
@@ -274,7 +274,7 @@ impl Drop for StoppedMonitor {
 
 /// liblxc before 6.0 has no timeout on the queries to the monitor (`set_timeout` is 6.0).
 fn monitor_queries_can_time_out() -> bool {
-    lxc::runtime_version().at_least(Version::new(6, 0, 0))
+    liblxc::runtime_version().at_least(Version::new(6, 0, 0))
 }
 
 /// `state()` asks the monitor over its command socket. With the monitor stopped, liblxc 5.0 waits

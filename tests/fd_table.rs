@@ -11,7 +11,7 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use lxc::{Container, CreateFlags, State};
+use liblxc::{Container, CreateFlags, State};
 
 /// Runs per mode (five modes): `LXC_RS_FD_RUNS` overrides it (10,000 for the long version).
 fn runs() -> usize {

@@ -1,40 +1,40 @@
 //! liblxc's free functions: version, global config, wait states, key and extension checks, the
 //! container listings, and the process-wide log.
 //!
-//! The log test is the only one in this binary (and in the suite) that calls `lxc::log::init`: liblxc's
+//! The log test is the only one in this binary (and in the suite) that calls `liblxc::log::init`: liblxc's
 //! log is process-wide and keeps its first set-up.
 mod common;
 
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::log::{LogLevel, LogOptions};
-use lxc::{ErrorKind, State};
+use liblxc::log::{LogLevel, LogOptions};
+use liblxc::{ErrorKind, State};
 
 #[test]
 fn version_is_the_running_liblxc() {
-    let v = lxc::version().expect("version");
+    let v = liblxc::version().expect("version");
     let parts: Vec<&str> = v.split(['.', '-', '~', '+']).collect();
     assert!(parts.len() >= 3, "not a x.y.z version: {v:?}");
     for p in &parts[..3] {
         assert!(p.parse::<u32>().is_ok(), "not a x.y.z version: {v:?}");
     }
-    let runtime = lxc::runtime_version().to_string();
+    let runtime = liblxc::runtime_version().to_string();
     assert!(
         v.starts_with(&runtime),
         "version {v:?} vs runtime_version {runtime:?}"
     );
-    assert!(lxc::runtime_version().at_least(lxc::Version::new(4, 0, 0)));
+    assert!(liblxc::runtime_version().at_least(liblxc::Version::new(4, 0, 0)));
     // This VM runs 5.0.2; the headers lxc-rs was built against must agree with the library.
-    assert_eq!(lxc::header_version(), v, "headers and library differ");
+    assert_eq!(liblxc::header_version(), v, "headers and library differ");
 }
 
 #[test]
 fn global_config_item_reads_liblxc_defaults() {
-    let lxcpath = lxc::global_config_item("lxc.lxcpath").expect("lxc.lxcpath");
+    let lxcpath = liblxc::global_config_item("lxc.lxcpath").expect("lxc.lxcpath");
     assert!(!lxcpath.is_empty());
     assert!(Path::new(&lxcpath).is_absolute(), "{lxcpath:?}");
-    let err = lxc::global_config_item("lxc.bogus").expect_err("unknown global key");
+    let err = liblxc::global_config_item("lxc.bogus").expect_err("unknown global key");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
     assert_eq!(err.operation(), "lxc_get_global_config_item");
     let msg = err.to_string();
@@ -46,13 +46,13 @@ fn global_config_item_reads_liblxc_defaults() {
 
 #[test]
 fn global_config_item_error_names_the_key() {
-    let err = lxc::global_config_item("lxc.bogus").expect_err("unknown global key");
+    let err = liblxc::global_config_item("lxc.bogus").expect_err("unknown global key");
     assert!(err.to_string().contains("lxc.bogus"), "{err}");
 }
 
 #[test]
 fn wait_states_are_liblxcs_eight_states_in_order() {
-    let states = lxc::wait_states();
+    let states = liblxc::wait_states();
     assert_eq!(
         states,
         [
@@ -70,7 +70,8 @@ fn wait_states_are_liblxcs_eight_states_in_order() {
 
 #[test]
 fn config_item_is_supported_is_an_exact_match() {
-    let check = |k: &str| lxc::config_item_is_supported(k).unwrap_or_else(|e| panic!("{k}: {e}"));
+    let check =
+        |k: &str| liblxc::config_item_is_supported(k).unwrap_or_else(|e| panic!("{k}: {e}"));
     assert!(check("lxc.net"));
     assert!(check("lxc.uts.name"));
     assert!(!check("lxc.net.0.type"), "indexed keys are not matched");
@@ -80,9 +81,9 @@ fn config_item_is_supported_is_an_exact_match() {
 
 #[test]
 fn has_api_extension_knows_pidfd() {
-    assert!(lxc::has_api_extension("pidfd").expect("pidfd"));
-    assert!(lxc::has_api_extension("lxc_log").expect("lxc_log"));
-    assert!(!lxc::has_api_extension("no_such_ext").expect("no_such_ext"));
+    assert!(liblxc::has_api_extension("pidfd").expect("pidfd"));
+    assert!(liblxc::has_api_extension("lxc_log").expect("lxc_log"));
+    assert!(!liblxc::has_api_extension("no_such_ext").expect("no_such_ext"));
 }
 
 fn sorted(mut v: Vec<String>) -> Vec<String> {
@@ -90,7 +91,7 @@ fn sorted(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-fn handle_names(v: Vec<lxc::Container>) -> Vec<String> {
+fn handle_names(v: Vec<liblxc::Container>) -> Vec<String> {
     sorted(v.iter().map(|c| c.name().to_owned()).collect())
 }
 
@@ -98,16 +99,16 @@ fn handle_names(v: Vec<lxc::Container>) -> Vec<String> {
 fn listings_follow_defined_and_running_containers() {
     let lx = lxcpath!();
     let p = Some(lx.path());
-    let defined = || sorted(lxc::defined_container_names(p).expect("defined names"));
-    let all = || sorted(lxc::all_container_names(p).expect("all names"));
-    let active = || sorted(lxc::active_container_names(p).expect("active names"));
+    let defined = || sorted(liblxc::defined_container_names(p).expect("defined names"));
+    let all = || sorted(liblxc::all_container_names(p).expect("all names"));
+    let active = || sorted(liblxc::active_container_names(p).expect("active names"));
     let none: Vec<String> = Vec::new();
 
     // 0 containers.
     assert_eq!(defined(), none);
     assert_eq!(all(), none);
     assert_eq!(active(), none);
-    assert!(lxc::defined_containers(p)
+    assert!(liblxc::defined_containers(p)
         .expect("defined handles")
         .is_empty());
 
@@ -125,16 +126,16 @@ fn listings_follow_defined_and_running_containers() {
     assert_eq!(all(), ["one", "three", "two"]);
     assert_eq!(active(), ["two"]);
     assert_eq!(
-        handle_names(lxc::defined_containers(p).expect("defined")),
+        handle_names(liblxc::defined_containers(p).expect("defined")),
         ["one", "three", "two"]
     );
     assert_eq!(
-        handle_names(lxc::all_containers(p).expect("all")),
+        handle_names(liblxc::all_containers(p).expect("all")),
         ["one", "three", "two"]
     );
-    let running = lxc::active_containers(p).expect("active handles");
+    let running = liblxc::active_containers(p).expect("active handles");
     assert_eq!(
-        handle_names(lxc::active_containers(p).expect("active")),
+        handle_names(liblxc::active_containers(p).expect("active")),
         ["two"]
     );
     // The handles work.
@@ -146,7 +147,7 @@ fn listings_follow_defined_and_running_containers() {
         running[0].init_pid().expect("pid"),
         two.init_pid().expect("pid")
     );
-    for c in lxc::defined_containers(p).expect("defined") {
+    for c in liblxc::defined_containers(p).expect("defined") {
         assert!(c.is_defined(), "{} listed but not defined", c.name());
         assert_eq!(c.config_path().expect("config_path"), lx.path());
     }
@@ -166,8 +167,11 @@ fn listings_of_a_missing_lxcpath() {
     let missing = lx.path().join("does-not-exist");
     let p = Some(missing.as_path());
     for (op, r) in [
-        ("list_defined_containers", lxc::defined_container_names(p)),
-        ("list_all_containers", lxc::all_container_names(p)),
+        (
+            "list_defined_containers",
+            liblxc::defined_container_names(p),
+        ),
+        ("list_all_containers", liblxc::all_container_names(p)),
     ] {
         let err = r.expect_err("listing a missing lxcpath");
         assert_eq!(err.operation(), op);
@@ -179,13 +183,13 @@ fn listings_of_a_missing_lxcpath() {
         );
         assert!(err.to_string().contains(op), "{err}");
     }
-    let err = lxc::defined_containers(p).expect_err("handles of a missing lxcpath");
+    let err = liblxc::defined_containers(p).expect_err("handles of a missing lxcpath");
     assert_eq!(err.operation(), "list_defined_containers");
     assert_eq!(
-        lxc::active_container_names(p).expect("active of a missing lxcpath"),
+        liblxc::active_container_names(p).expect("active of a missing lxcpath"),
         Vec::<String>::new()
     );
-    assert!(lxc::active_containers(p)
+    assert!(liblxc::active_containers(p)
         .expect("active handles")
         .is_empty());
     assert!(!missing.exists(), "listing created the lxcpath");
@@ -195,7 +199,7 @@ fn listings_of_a_missing_lxcpath() {
 fn listing_error_names_the_missing_lxcpath() {
     let lx = lxcpath!();
     let missing = lx.path().join("does-not-exist");
-    let err = lxc::defined_container_names(Some(&missing)).expect_err("missing lxcpath");
+    let err = liblxc::defined_container_names(Some(&missing)).expect_err("missing lxcpath");
     assert!(
         err.to_string().contains(missing.to_str().unwrap_or("?")),
         "{err}"
@@ -217,7 +221,7 @@ fn log_init_after_a_container_was_opened() {
     let _opened_first = lx.container("first");
     let dir = tempfile::tempdir().expect("tempdir for the log");
     let file = dir.path().join("lxc.log");
-    let e = lxc::log::init(&LogOptions {
+    let e = liblxc::log::init(&LogOptions {
         file: Some(file.clone()),
         level: LogLevel::Info,
         quiet: true,
@@ -228,7 +232,7 @@ fn log_init_after_a_container_was_opened() {
     assert!(e.to_string().contains("before opening a container"), "{e}");
     assert!(!file.exists(), "a refused init creates nothing");
 
-    lxc::log::init(&LogOptions {
+    liblxc::log::init(&LogOptions {
         file: Some(file.clone()),
         level: LogLevel::Error,
         quiet: true,
@@ -252,7 +256,7 @@ fn log_init_after_a_container_was_opened() {
         "reason not read from the log: {err}"
     );
 
-    lxc::log::close();
+    liblxc::log::close();
     let len = std::fs::metadata(&file).expect("log metadata").len();
     let err = c
         .config_item("lxc.bogus")
@@ -272,7 +276,7 @@ fn log_init_child() {
     let Some(file) = std::env::var_os(CHILD) else {
         return;
     };
-    lxc::log::init(&LogOptions {
+    liblxc::log::init(&LogOptions {
         file: Some(file.into()),
         level: LogLevel::Info,
         quiet: true,

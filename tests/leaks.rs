@@ -24,7 +24,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lxc::{Container, ErrorKind, State, Stdio};
+use liblxc::{Container, ErrorKind, State, Stdio};
 
 /// One test at a time: descriptors and RSS are the whole process's.
 static SERIAL: Mutex<()> = Mutex::new(());

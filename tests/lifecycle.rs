@@ -10,13 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use lxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
+use liblxc::{BdevSpecs, Container, CreateFlags, ErrorKind, State};
 
 const SECS_10: Duration = Duration::from_secs(10);
 
 /// Asserts that `err` names `op` and the container `name`, has kind `kind`, and a message.
 #[track_caller]
-fn assert_error(err: &lxc::Error, op: &str, name: &str, kind: ErrorKind) {
+fn assert_error(err: &liblxc::Error, op: &str, name: &str, kind: ErrorKind) {
     let msg = err.to_string();
     assert!(!msg.is_empty(), "empty error message: {err:?}");
     assert_eq!(err.kind(), kind, "wrong kind for {msg:?}");
@@ -128,7 +128,7 @@ fn new_in_default_lxcpath_opens_an_undefined_container() {
     let c = Container::new(&name).expect("Container::new on a fresh name");
     assert_eq!(c.name(), name);
     assert!(!c.is_defined(), "a random name must not be defined");
-    let default = lxc::global_config_item("lxc.lxcpath").expect("global lxc.lxcpath");
+    let default = liblxc::global_config_item("lxc.lxcpath").expect("global lxc.lxcpath");
     let path = c.config_path().expect("config_path");
     assert_eq!(
         path,
@@ -755,7 +755,7 @@ fn rename_moves_the_container_and_the_old_handle_keeps_its_name() {
     assert!(renamed.init_pid().expect("init_pid") > 1);
     renamed.stop().expect("stop");
     assert_eq!(
-        lxc::defined_container_names(Some(lx.path())).expect("list"),
+        liblxc::defined_container_names(Some(lx.path())).expect("list"),
         vec!["after".to_owned()]
     );
 }

@@ -11,7 +11,7 @@ use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::sync::Mutex;
 
-use lxc::{Container, ErrorKind};
+use liblxc::{Container, ErrorKind};
 
 /// One test at a time: one redirects fd 2, one counts descriptors.
 static SERIAL: Mutex<()> = Mutex::new(());

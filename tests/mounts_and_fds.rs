@@ -6,7 +6,7 @@ use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 
-use lxc::{Container, ErrorKind, MountFlags, UnmountFlags};
+use liblxc::{Container, ErrorKind, MountFlags, UnmountFlags};
 
 /// `sh -c script` inside the container: (exit code, stdout).
 fn sh(c: &Container, script: &str) -> (i32, String) {
@@ -182,7 +182,7 @@ fn mount_and_umount_inject_into_a_running_container() {
     .expect("shmounts");
     c.save_config(None).expect("save");
     c.start().expect("start");
-    c.wait(lxc::State::Running, std::time::Duration::from_secs(10))
+    c.wait(liblxc::State::Running, std::time::Duration::from_secs(10))
         .expect("running");
 
     // A tmpfs: no source.
@@ -398,7 +398,7 @@ fn seccomp_notify_fds_without_and_with_a_notify_policy() {
         .unwrap();
     n.save_config(None).unwrap();
     n.start().expect("start with a notify policy");
-    n.wait(lxc::State::Running, std::time::Duration::from_secs(10))
+    n.wait(liblxc::State::Running, std::time::Duration::from_secs(10))
         .expect("running");
     let fd = n.seccomp_notify_fd_active().expect("notify fd");
     let link = std::fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap();

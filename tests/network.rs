@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use lxc::{Container, ErrorKind, IpFamily, State};
+use liblxc::{Container, ErrorKind, IpFamily, State};
 
 /// Host network links created by a test, deleted (in reverse order) when it ends, even on failure.
 #[derive(Default)]

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command as HostCommand;
 use std::time::Duration;
 
-use lxc::{
+use liblxc::{
     BackingStore, BdevSpecs, CloneFlags, CloneOptions, Container, CreateFlags, CreateOptions,
     DownloadOptions, ErrorKind, State,
 };

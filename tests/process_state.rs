@@ -18,7 +18,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use lxc::{Container, ErrorKind, State, Stdio};
+use liblxc::{Container, ErrorKind, State, Stdio};
 
 /// The tests change and read process-wide state: run them one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -46,7 +46,7 @@ fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'static) 
 
 /// Asserts that `e` names operation `op` (one of `ops`) and the container `name` in its `Display`.
 #[track_caller]
-fn assert_names(e: &lxc::Error, ops: &[&str], name: &str) {
+fn assert_names(e: &liblxc::Error, ops: &[&str], name: &str) {
     let msg = e.to_string();
     assert!(
         ops.contains(&e.operation()),
@@ -710,7 +710,7 @@ fn let_children_end() {
 
 /// The three ways to run a program and wait for it, each running `sh -c script` where `script`
 /// makes the file `/ran-<what>` in the container and exits with `code`.
-fn run_three_ways(c: &Container) -> Vec<(&'static str, lxc::Result<Option<i32>>, Duration)> {
+fn run_three_ways(c: &Container) -> Vec<(&'static str, liblxc::Result<Option<i32>>, Duration)> {
     let script = |what: &str, code: i32| format!("sleep 0.2; echo > /ran-{what}; exit {code}");
     let mut r = Vec::new();
     let t = Instant::now();

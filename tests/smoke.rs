@@ -3,7 +3,7 @@ mod common;
 
 use std::time::Duration;
 
-use lxc::State;
+use liblxc::State;
 
 #[test]
 fn create_start_stop_destroy() {

@@ -3,7 +3,7 @@ mod common;
 
 use std::path::Path;
 
-use lxc::{CloneFlags, ErrorKind};
+use liblxc::{CloneFlags, ErrorKind};
 
 #[test]
 fn snapshot_list_restore_and_destroy() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use lxc::{Container, CreateFlags, ErrorKind};
+use liblxc::{Container, CreateFlags, ErrorKind};
 
 /// A mount that goes when dropped.
 struct Mounted(PathBuf);

@@ -5,7 +5,7 @@
 //!   of the containers, no child of this process).
 //! - (b) several threads on the *same* container through separate `Container::new_in` handles, doing
 //!   start/stop/state/freeze/unfreeze/config reads: no crash, no deadlock, every failure a clean
-//!   `lxc::Error`, and a final state that agrees with the last successful operation.
+//!   `liblxc::Error`, and a final state that agrees with the last successful operation.
 //! - (c) `try_clone` handles of one object shared across threads (serialised by the internal lock).
 //!
 //! Ignored, marked `BUG`, each asserting the right behaviour (run with `--ignored`; each fails in
@@ -34,7 +34,7 @@ use std::sync::{Arc, Barrier, Mutex, MutexGuard, RwLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lxc::{Container, CreateFlags, ErrorKind, State};
+use liblxc::{Container, CreateFlags, ErrorKind, State};
 
 /// One test of this file at a time: they check process-wide things (children of this process) and
 /// their timings are only meaningful alone on two CPUs.
@@ -199,17 +199,17 @@ fn assert_all_gone(lxcpath: &Path, names: &[String]) {
     tidy_cgroups(names);
     let p = Some(lxcpath);
     assert_eq!(
-        lxc::all_container_names(p).expect("list all containers"),
+        liblxc::all_container_names(p).expect("list all containers"),
         Vec::<String>::new(),
         "containers still listed in {}",
         lxcpath.display()
     );
     assert_eq!(
-        lxc::defined_container_names(p).expect("list defined containers"),
+        liblxc::defined_container_names(p).expect("list defined containers"),
         Vec::<String>::new()
     );
     assert_eq!(
-        lxc::active_container_names(p).expect("list active containers"),
+        liblxc::active_container_names(p).expect("list active containers"),
         Vec::<String>::new()
     );
     for n in names {
@@ -590,7 +590,7 @@ fn same_container_worker(
         let who = format!("{name} thread {thread}");
         doing(&who, format!("{op:?}"));
         let start = Instant::now();
-        let r: lxc::Result<()> = match op {
+        let r: liblxc::Result<()> = match op {
             Op::Start => c.start().inspect(|()| {
                 if gate.is_some() {
                     // See `freeze_right_after_start_returns`: keep freeze out of the boot.
@@ -801,7 +801,7 @@ fn same_container_scenario(lx: common::Lxcpath, tag: &str, gated: bool, limit: D
     }
     match c.stop() {
         // A container that already stopped has nothing to stop (the contract's NotRunning).
-        Err(e) if e.kind() == lxc::ErrorKind::NotRunning && seen == Some(State::Stopped) => {}
+        Err(e) if e.kind() == liblxc::ErrorKind::NotRunning && seen == Some(State::Stopped) => {}
         r => r.expect("stop at the end"),
     }
     c.wait(State::Stopped, SECS_30).expect("wait STOPPED");

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use lxc::{Container, ErrorKind, State};
+use liblxc::{Container, ErrorKind, State};
 
 const CASE: &str = "LXC_RS_UNPRIV_CASE";
 

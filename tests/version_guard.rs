@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Mutex;
 
-use lxc::{ErrorKind, Version};
+use liblxc::{ErrorKind, Version};
 
 /// The override is process-wide: tests that read or change the runtime version take turns.
 static VERSION: Mutex<()> = Mutex::new(());
@@ -12,18 +12,18 @@ static VERSION: Mutex<()> = Mutex::new(());
 #[test]
 fn runtime_and_header_versions_are_read() {
     let _turn = VERSION.lock().unwrap_or_else(|p| p.into_inner());
-    let rt = lxc::runtime_version();
+    let rt = liblxc::runtime_version();
     assert!(rt.at_least(Version::new(4, 0, 0)), "runtime {rt}");
-    let s = lxc::version().expect("lxc_get_version");
+    let s = liblxc::version().expect("lxc_get_version");
     assert_eq!(
         Version::parse(&s),
         Some(rt),
         "{s:?} parses to the runtime version"
     );
     assert!(
-        Version::parse(lxc::header_version()).is_some(),
+        Version::parse(liblxc::header_version()).is_some(),
         "{:?}",
-        lxc::header_version()
+        liblxc::header_version()
     );
 }
 
@@ -32,8 +32,8 @@ fn a_member_newer_than_the_runtime_is_unsupported_and_not_touched() {
     let _turn = VERSION.lock().unwrap_or_else(|p| p.into_inner());
     let lx = lxcpath!();
     let c = lx.container("guard");
-    if lxc::runtime_version().at_least(Version::new(6, 0, 0))
-        && lxc::header_version().starts_with('6')
+    if liblxc::runtime_version().at_least(Version::new(6, 0, 0))
+        && liblxc::header_version().starts_with('6')
     {
         // On liblxc 6 the member exists: it must work.
         c.set_timeout(5).expect("set_timeout on liblxc 6");
@@ -59,11 +59,12 @@ fn a_member_newer_than_the_runtime_is_unsupported_and_not_touched() {
 fn the_test_override_cannot_pretend_a_newer_library() {
     let _turn = VERSION.lock().unwrap_or_else(|p| p.into_inner());
     let newer = Version::new(99, 0, 0);
-    let e = lxc::__private::override_runtime_for_tests(Some(newer)).expect_err("newer than real");
+    let e =
+        liblxc::__private::override_runtime_for_tests(Some(newer)).expect_err("newer than real");
     assert_eq!(e.kind(), ErrorKind::InvalidArgument);
     assert_eq!(
-        lxc::runtime_version(),
-        Version::parse(&lxc::version().unwrap()).unwrap()
+        liblxc::runtime_version(),
+        Version::parse(&liblxc::version().unwrap()).unwrap()
     );
 }
 
@@ -76,11 +77,11 @@ fn members_newer_than_an_older_runtime_are_refused() {
     let c = lx.running("skew");
     c.devpts_fd().expect("devpts_fd on the real runtime");
 
-    lxc::__private::override_runtime_for_tests(Some(Version::new(4, 0, 0))).expect("override");
+    liblxc::__private::override_runtime_for_tests(Some(Version::new(4, 0, 0))).expect("override");
     let devpts = c.devpts_fd();
     let active = c.seccomp_notify_fd_active();
     let pidfd = c.init_pidfd();
-    lxc::__private::override_runtime_for_tests(None).expect("restore");
+    liblxc::__private::override_runtime_for_tests(None).expect("restore");
 
     let e = devpts.expect_err("devpts_fd is 4.0.5");
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::process::Command as Proc;
 use std::time::{Duration, Instant};
 
-use lxc::raw::LxcContainer;
-use lxc::{Container, CreateFlags, State};
+use liblxc::raw::LxcContainer;
+use liblxc::{Container, CreateFlags, State};
 // The C baselines are linked through this crate (its build script compiles baseline.c).
 use lxc_benches as _;
 

@@ -13,9 +13,9 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use lxc::raw::LxcContainer;
+use liblxc::raw::LxcContainer;
 // The C baselines are linked through this crate (its build script compiles baseline.c).
-use lxc::{Container, CreateFlags, State};
+use liblxc::{Container, CreateFlags, State};
 use lxc_benches as _;
 
 struct Counting;

@@ -7,8 +7,8 @@ use std::ffi::{c_char, c_long, CString};
 use std::hint::black_box;
 use std::time::Instant;
 
-use lxc::raw::LxcContainer;
-use lxc::{Container, CreateFlags, State};
+use liblxc::raw::LxcContainer;
+use liblxc::{Container, CreateFlags, State};
 use lxc_benches as _;
 
 unsafe extern "C" {

@@ -1,5 +1,5 @@
 //! The kinds of error, shared by the table (each contract names the kind of its failures) and the
-//! runtime (`lxc::ErrorKind` is this type).
+//! runtime (`liblxc::ErrorKind` is this type).
 
 use core::fmt;
 

@@ -28,11 +28,11 @@
 //! stderr. Lines liblxc logs with no configuration at hand (free functions, an object that holds
 //! none) go nowhere; members that would make a blank configuration first get it from lxc-rs
 //! beforehand, with its log (`Config::Makes`). A container whose configuration names its own `lxc.log.file` keeps it, and failures are
-//! explained from that file (lines naming that container). [`lxc::log::init`] with a file moves every
+//! explained from that file (lines naming that container). [`liblxc::log::init`] with a file moves every
 //! line to that file (liblxc then ignores the per-container descriptors), and failures are explained
 //! from it, by container name. `LXC_RS_LOG_CAPTURE=0` in the environment turns capture off.
 //!
-//! [`lxc::log::init`]: ../lxc/log/fn.init.html
+//! [`liblxc::log::init`]: ../lxc/log/fn.init.html
 
 use std::ffi::{c_void, CStr, CString};
 use std::fs::File;
@@ -56,7 +56,7 @@ const CHECK_EVERY: u32 = 4096;
 const OFF: u8 = 0;
 /// Each container object logs to its own memfd.
 const PER_OBJECT: u8 = 1;
-/// The caller's `lxc::log::init` put every line into their file.
+/// The caller's `liblxc::log::init` put every line into their file.
 const CALLERS_FILE: u8 = 2;
 
 static MODE: AtomicU8 = AtomicU8::new(OFF);

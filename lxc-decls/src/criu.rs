@@ -112,7 +112,7 @@ pub struct PageServer {
 /// The options of [`Container::migrate`]: every field of liblxc's `struct migrate_opts`.
 ///
 /// ```no_run
-/// use liblxc_decls::{Container, MigrateCommand, MigrateOptions}; // or `lxc::…`
+/// use liblxc_decls::{Container, MigrateCommand, MigrateOptions}; // or `liblxc::…`
 ///
 /// # fn main() -> lxc_core::Result<()> {
 /// let c = Container::new("web")?;

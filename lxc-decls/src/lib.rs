@@ -1,13 +1,13 @@
 //! The declarations of lxc-rs: [`Container`] with one `#[lxc_method]` per member of liblxc's
 //! `struct lxc_container`, liblxc's free functions, and the typed values they use.
 //!
-//! Users depend on the `lxc` crate, which re-exports everything here.
+//! Users depend on the `liblxc` crate, which re-exports everything here.
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-// The expansions of `#[lxc_method]` reach the runtime as `::lxc::__private::v1`, the path a crate
+// The expansions of `#[lxc_method]` reach the runtime as `::liblxc::__private::v1`, the path a crate
 // that depends on the facade sees; here, below the facade, that is lxc-core.
-extern crate lxc_core as lxc;
+extern crate lxc_core as liblxc;
 
 mod cgroup;
 mod console;

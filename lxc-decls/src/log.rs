@@ -129,7 +129,7 @@ pub fn init(options: &LogOptions) -> Result<()> {
             ErrorKind::InvalidArgument,
             format!(
                 "liblxc applies a log level only at its first set-up, and lxc-rs set it up (level ERROR) when the first \
-                 container was opened; call `lxc::log::init` before opening a container to log at {}",
+                 container was opened; call `liblxc::log::init` before opening a container to log at {}",
                 options.level.as_str()
             )
             .into(),

@@ -223,7 +223,7 @@ impl DownloadOptions {
 /// a `dir` backing store.
 ///
 /// ```no_run
-/// use lxc_core::BdevSpecs; // `lxc::BdevSpecs` for users of the `lxc` crate
+/// use lxc_core::BdevSpecs; // `liblxc::BdevSpecs` for users of the `liblxc` crate
 /// use liblxc_decls::{BackingStore, Container, CreateFlags, CreateOptions};
 ///
 /// # fn main() -> lxc_core::Result<()> {

@@ -1,7 +1,7 @@
 //! Expansion of a checked declaration: a few lines that call the runtime (I-4).
 //!
 //! Every path is absolute and goes through the facade's versioned hidden module
-//! (`::lxc::__private::v1`, see [`rt`]), so a crate that depends only on `lxc` can write
+//! (`::liblxc::__private::v1`, see [`rt`]), so a crate that depends only on `liblxc` can write
 //! declarations, and a user's `Result` alias or shadowed names cannot change what the expansion
 //! means. The `unsafe` block around the trampoline call is justified once, here: the trampoline
 //! is generated from the same table row this declaration was checked against and compiled
@@ -19,14 +19,14 @@ use crate::parse::Decl;
 use lxc_api::{Blocks, Class, Config, Effect, Kind, Needs, Proto};
 
 /// The runtime, as every expansion reaches it. `lxc-decls`, which the facade depends on, names
-/// `lxc-core` `lxc` (`extern crate lxc_core as lxc`), where the same module lives.
+/// `lxc-core` `liblxc` (`extern crate lxc_core as liblxc`), where the same module lives.
 pub fn rt() -> TokenStream {
     rt_at(proc_macro2::Span::call_site())
 }
 
 /// [`rt`] with every token at `span`, so that rustc puts an error about it there.
 fn rt_at(span: proc_macro2::Span) -> TokenStream {
-    quote_spanned!(span=> ::lxc::__private::v1)
+    quote_spanned!(span=> ::liblxc::__private::v1)
 }
 
 fn class_ident(c: Class) -> syn::Ident {
@@ -51,7 +51,7 @@ fn kind_ident(p: Proto) -> syn::Ident {
     )
 }
 
-const KIND: &str = "lxc::ErrorKind";
+const KIND: &str = "liblxc::ErrorKind";
 
 /// The contract of the row, in words, for the method's docs.
 fn contract_doc(c: &Checked) -> Vec<String> {
@@ -92,11 +92,11 @@ fn contract_doc(c: &Checked) -> Vec<String> {
     }
     match m.blocks {
         Blocks::No => {}
-        Blocks::UpToTimeout => say("Blocks up to its timeout (whole seconds, rounded up); a failure that is the timeout running out is [`Timeout`](lxc::ErrorKind::Timeout).".into()),
-        Blocks::Polls => say("Blocks up to its timeout, and never reports [`Timeout`](lxc::ErrorKind::Timeout) before it has passed: while the container cannot be asked yet, it asks again.".into()),
+        Blocks::UpToTimeout => say("Blocks up to its timeout (whole seconds, rounded up); a failure that is the timeout running out is [`Timeout`](liblxc::ErrorKind::Timeout).".into()),
+        Blocks::Polls => say("Blocks up to its timeout, and never reports [`Timeout`](liblxc::ErrorKind::Timeout) before it has passed: while the container cannot be asked yet, it asks again.".into()),
         Blocks::Monitor => say("Asks the container's monitor, which answers at once.".into()),
         Blocks::Long(why) => say(format!("Blocks {why}.")),
-        Blocks::Killed(ms) => say(format!("liblxc's own member has no bound: it runs in a child that is killed after {} s (or at the deadline the method names), which is [`Timeout`](lxc::ErrorKind::Timeout).", ms / 1000)),
+        Blocks::Killed(ms) => say(format!("liblxc's own member has no bound: it runs in a child that is killed after {} s (or at the deadline the method names), which is [`Timeout`](liblxc::ErrorKind::Timeout).", ms / 1000)),
     }
     if m.in_child {
         say("Runs in a forked child of the calling process; only its result comes back.".into())

@@ -13,7 +13,7 @@
 //! declaration may repeat `err`, `since`, `api_ext` (checked against the row) and `ret` (the Rust
 //! result, checked against the signature), and may name a `pre` function for a check that needs
 //! code. Every mistake is reported, all at once, on the token at fault. The expansion is a few
-//! lines calling the runtime through `::lxc::__private::v1`.
+//! lines calling the runtime through `::liblxc::__private::v1`.
 //!
 //! Pipeline, one file each: `parse` (attribute and signature) → `check` (against the table) →
 //! `expand`.

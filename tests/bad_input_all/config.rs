@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lxc::ErrorKind as K;
+use liblxc::ErrorKind as K;
 
 use crate::common::Lxcpath;
 use crate::engine::{

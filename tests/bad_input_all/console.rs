@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use lxc::{Container, ErrorKind as K};
+use liblxc::{Container, ErrorKind as K};
 
 use crate::common::Lxcpath;
 use crate::engine::{Table, INVALID, NOT_FOUND, NOT_RUNNING};
@@ -27,7 +27,7 @@ fn pipe() -> (File, File) {
 
 /// A console session on `tty` with `escape`, with stdin a pipe that is told to detach (Ctrl-a q)
 /// and closed after 3 s, so that a session that should not have started still ends.
-pub fn console_session(c: &Container, tty: i32, escape: i32) -> lxc::Result<()> {
+pub fn console_session(c: &Container, tty: i32, escape: i32) -> liblxc::Result<()> {
     let (r, mut w) = pipe();
     let null = File::options()
         .write(true)

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use lxc::{
+use liblxc::{
     BackingStore, BdevSpecs, CreateFlags, CreateOptions, DownloadOptions, ErrorKind as K, State,
 };
 

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use lxc::{ErrorKind as K, MigrateCommand, MigrateFeatures, MigrateOptions, PageServer};
+use liblxc::{ErrorKind as K, MigrateCommand, MigrateFeatures, MigrateOptions, PageServer};
 
 use crate::common::Lxcpath;
 use crate::engine::{long_path, Table, FAILED, INVALID, NOT_FOUND, NOT_RUNNING, NUL, RUNNING};

@@ -2,12 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use lxc::{Container, ErrorKind as K, MountFlags, UnmountFlags};
+use liblxc::{Container, ErrorKind as K, MountFlags, UnmountFlags};
 
 use crate::common::Lxcpath;
 use crate::engine::{long, long_path, non_utf8, Table, INVALID, NOT_RUNNING, NUL};
 
-type MountCall = Box<dyn FnOnce(&Container) -> lxc::Result<()> + Send>;
+type MountCall = Box<dyn FnOnce(&Container) -> liblxc::Result<()> + Send>;
 
 /// `mount(source, target, fstype, flags, data)` as a row's closure.
 fn mount_call(

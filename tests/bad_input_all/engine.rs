@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::Duration;
 
-use lxc::{Container, ErrorKind as K};
+use liblxc::{Container, ErrorKind as K};
 
 use crate::common::{stable, walk, Lxcpath, Tree, TreeChanges};
 use crate::console::console_session;
@@ -51,7 +51,7 @@ pub const NUL: &str = "a\0b";
 // ---------------------------------------------------------------------------------------------
 // The table
 
-pub type Outcome = Result<String, lxc::Error>;
+pub type Outcome = Result<String, liblxc::Error>;
 type Job = Box<dyn FnOnce() -> Outcome + Send>;
 
 pub enum Want {
@@ -128,7 +128,7 @@ impl Table {
     fn job<T: Debug>(
         &self,
         name: &str,
-        f: impl FnOnce(&Container) -> lxc::Result<T> + Send + 'static,
+        f: impl FnOnce(&Container) -> liblxc::Result<T> + Send + 'static,
     ) -> Job {
         let (name, path) = (name.to_owned(), self.lxcpath.clone());
         Box::new(move || {
@@ -144,7 +144,7 @@ impl Table {
         label: impl AsRef<str>,
         op: &'static str,
         kinds: &'static [K],
-        f: impl FnOnce(&Container) -> lxc::Result<T> + Send + 'static,
+        f: impl FnOnce(&Container) -> liblxc::Result<T> + Send + 'static,
     ) {
         let job = self.job(name, f);
         let want = Want::Err {
@@ -162,7 +162,7 @@ impl Table {
         label: impl AsRef<str>,
         what: &'static str,
         check: fn(&str) -> bool,
-        f: impl FnOnce(&Container) -> lxc::Result<T> + Send + 'static,
+        f: impl FnOnce(&Container) -> liblxc::Result<T> + Send + 'static,
     ) {
         let job = self.job(name, f);
         self.push(
@@ -180,7 +180,7 @@ impl Table {
         op: &'static str,
         container: Option<&str>,
         kinds: &'static [K],
-        f: impl FnOnce() -> lxc::Result<T> + Send + 'static,
+        f: impl FnOnce() -> liblxc::Result<T> + Send + 'static,
     ) {
         let want = Want::Err {
             op,
@@ -197,7 +197,7 @@ impl Table {
         label: impl AsRef<str>,
         what: &'static str,
         check: fn(&str) -> bool,
-        f: impl FnOnce() -> lxc::Result<T> + Send + 'static,
+        f: impl FnOnce() -> liblxc::Result<T> + Send + 'static,
     ) {
         let job: Job = Box::new(move || f().map(|v| format!("{v:?}")));
         self.push(label.as_ref().to_owned(), Want::Ok { what, check }, job);
@@ -461,7 +461,7 @@ pub fn probe(name: &str) -> Probe {
 }
 
 /// `OUTCOME` text of a result.
-pub fn describe<T: Debug>(r: &lxc::Result<T>) -> String {
+pub fn describe<T: Debug>(r: &liblxc::Result<T>) -> String {
     match r {
         Ok(v) => format!("Ok {}", short(&format!("{v:?}"))),
         Err(e) => format!(

@@ -4,15 +4,15 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use lxc::{Container, ErrorKind as K, Stdio};
+use liblxc::{Container, ErrorKind as K, Stdio};
 
 use crate::common::Lxcpath;
 use crate::engine::{
     failed_status, long, non_utf8, Table, DENIED, INVALID, NOT_FOUND, NOT_RUNNING, NUL,
 };
 
-type StatusCall = fn(&Container) -> lxc::Result<std::process::ExitStatus>;
-type SpawnCall = fn(&Container) -> lxc::Result<lxc::Child>;
+type StatusCall = fn(&Container) -> liblxc::Result<std::process::ExitStatus>;
+type SpawnCall = fn(&Container) -> liblxc::Result<liblxc::Child>;
 
 /// Commands in containers.
 pub fn exec(lx: &Lxcpath, scratch: &Path) -> Table {

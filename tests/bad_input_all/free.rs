@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lxc::{Container, ErrorKind as K};
+use liblxc::{Container, ErrorKind as K};
 
 use crate::common::Lxcpath;
 use crate::engine::{empty_list, is_false, long, long_path, non_utf8, short, Table, INVALID, NUL};
@@ -26,7 +26,7 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
             "lxc_get_global_config_item",
             None,
             INVALID,
-            move || lxc::global_config_item(&key),
+            move || liblxc::global_config_item(&key),
         );
     }
     t.free(
@@ -34,7 +34,7 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
         "lxc_get_global_config_item",
         None,
         INVALID,
-        || lxc::global_config_item("lxc.lxcpath\0x"),
+        || liblxc::global_config_item("lxc.lxcpath\0x"),
     );
     for key in [
         String::new(),
@@ -48,7 +48,7 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
             format!("config_item_is_supported({:?})", short(&key)),
             "false",
             is_false,
-            move || lxc::config_item_is_supported(&key),
+            move || liblxc::config_item_is_supported(&key),
         );
     }
     t.free(
@@ -56,7 +56,7 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
         "lxc_has_api_extension",
         None,
         INVALID,
-        || lxc::has_api_extension("pid\0fd"),
+        || liblxc::has_api_extension("pid\0fd"),
     );
     for ext in [
         String::new(),
@@ -69,7 +69,7 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
             format!("has_api_extension({:?})", short(&ext)),
             "false",
             is_false,
-            move || lxc::has_api_extension(&ext),
+            move || liblxc::has_api_extension(&ext),
         );
     }
 
@@ -80,26 +80,26 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
     let bad = weird.join(non_utf8());
     std::fs::create_dir_all(&bad).expect("mkdir weird");
     std::fs::write(bad.join("config"), "lxc.uts.name = weird\n").expect("write config");
-    type Names = fn(Option<&Path>) -> lxc::Result<Vec<String>>;
-    type Handles = fn(Option<&Path>) -> lxc::Result<Vec<Container>>;
+    type Names = fn(Option<&Path>) -> liblxc::Result<Vec<String>>;
+    type Handles = fn(Option<&Path>) -> liblxc::Result<Vec<Container>>;
     let listings: [(&str, &'static str, Names, Handles); 3] = [
         (
             "defined",
             "list_defined_containers",
-            lxc::defined_container_names,
-            lxc::defined_containers,
+            liblxc::defined_container_names,
+            liblxc::defined_containers,
         ),
         (
             "active",
             "list_active_containers",
-            lxc::active_container_names,
-            lxc::active_containers,
+            liblxc::active_container_names,
+            liblxc::active_containers,
         ),
         (
             "all",
             "list_all_containers",
-            lxc::all_container_names,
-            lxc::all_containers,
+            liblxc::all_container_names,
+            liblxc::all_containers,
         ),
     ];
     for (what, op, names, handles) in listings {
@@ -150,13 +150,13 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
             format!("active_container_names of {label}"),
             "no names",
             empty_list,
-            move || lxc::active_container_names(Some(&p)),
+            move || liblxc::active_container_names(Some(&p)),
         );
         t.free_ok(
             format!("active_containers of {label}"),
             "no containers",
             empty_list,
-            move || lxc::active_containers(Some(&p2)),
+            move || liblxc::active_containers(Some(&p2)),
         );
     }
     let w = weird.clone();
@@ -165,7 +165,7 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
         "list_defined_containers",
         None,
         &[K::InvalidData],
-        move || lxc::defined_container_names(Some(&w)),
+        move || liblxc::defined_container_names(Some(&w)),
     );
     let w = weird.clone();
     t.free(
@@ -173,7 +173,7 @@ pub fn free(lx: &Lxcpath, scratch: &Path) -> Table {
         "list_all_containers",
         None,
         &[K::InvalidData],
-        move || lxc::all_container_names(Some(&w)),
+        move || liblxc::all_container_names(Some(&w)),
     );
     t
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::{Container, CreateFlags, ErrorKind as K, State};
+use liblxc::{Container, CreateFlags, ErrorKind as K, State};
 
 use crate::common::Lxcpath;
 use crate::engine::{

@@ -1,14 +1,14 @@
-//! liblxc's log set-up (`lxc::log::init`): scenarios run in child processes, and their area.
+//! liblxc's log set-up (`liblxc::log::init`): scenarios run in child processes, and their area.
 
 use std::path::{Path, PathBuf};
 
-use lxc::log::{LogLevel, LogOptions};
-use lxc::{Container, CreateFlags, ErrorKind as K};
+use liblxc::log::{LogLevel, LogOptions};
+use liblxc::{Container, CreateFlags, ErrorKind as K};
 
 use crate::engine::{describe, probe, short, vague, verbose, Report, INVALID, NUL};
 
 /// Prints one row of a log scenario for the parent.
-fn log_row(label: &str, r: lxc::Result<()>, kinds: &[K]) {
+fn log_row(label: &str, r: liblxc::Result<()>, kinds: &[K]) {
     let ok = match &r {
         Ok(()) => false,
         Err(e) => {
@@ -88,7 +88,7 @@ fn nul_log_options() -> Vec<(&'static str, LogOptions)> {
     ]
 }
 
-/// One scenario of `lxc::log::init`, in a fresh process.
+/// One scenario of `liblxc::log::init`, in a fresh process.
 pub fn log_scenario(scenario: &str) {
     let dir = tempfile::Builder::new()
         .prefix("lxc-rs-bad-log-")
@@ -98,7 +98,11 @@ pub fn log_scenario(scenario: &str) {
     match scenario {
         "nul-first" => {
             for (label, o) in nul_log_options() {
-                log_row(&format!("first init, {label}"), lxc::log::init(&o), INVALID);
+                log_row(
+                    &format!("first init, {label}"),
+                    liblxc::log::init(&o),
+                    INVALID,
+                );
             }
             log_still_explains("NUL options refused before any container", dir.path());
         }
@@ -107,7 +111,7 @@ pub fn log_scenario(scenario: &str) {
             for (label, o) in nul_log_options() {
                 log_row(
                     &format!("after a container was opened, {label}"),
-                    lxc::log::init(&o),
+                    liblxc::log::init(&o),
                     INVALID,
                 );
             }
@@ -135,7 +139,7 @@ pub fn log_scenario(scenario: &str) {
                 };
                 log_row(
                     &format!("after a container was opened, level {level:?}"),
-                    lxc::log::init(&o),
+                    liblxc::log::init(&o),
                     INVALID,
                 );
             }
@@ -149,7 +153,7 @@ pub fn log_scenario(scenario: &str) {
             };
             log_row(
                 "after a container was opened, a directory as log file",
-                lxc::log::init(&o),
+                liblxc::log::init(&o),
                 &[K::InvalidArgument, K::Failed],
             );
             log_still_explains("a failed init with a directory", dir.path());
@@ -162,7 +166,7 @@ pub fn log_scenario(scenario: &str) {
             };
             log_row(
                 "after a container was opened, an empty log file name",
-                lxc::log::init(&o),
+                liblxc::log::init(&o),
                 &[K::InvalidArgument, K::Failed],
             );
             log_still_explains("a failed init with an empty file name", dir.path());

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::ErrorKind as K;
+use liblxc::ErrorKind as K;
 
 use crate::common::Lxcpath;
 use crate::engine::{empty_list, long, Table, INVALID, NOT_RUNNING, NUL, TIMEOUT};
@@ -112,7 +112,7 @@ pub fn net_cgroup(lx: &Lxcpath, scratch: &Path) -> Table {
             "ips (documented: empty when not running)",
             "an empty list",
             empty_list,
-            |c| c.ips(None, Some(lxc::IpFamily::V4)),
+            |c| c.ips(None, Some(liblxc::IpFamily::V4)),
         );
     }
     // Addresses.
@@ -159,7 +159,7 @@ pub fn net_cgroup(lx: &Lxcpath, scratch: &Path) -> Table {
         |c| {
             c.wait_for_ips(
                 Some("lxcrsnodev0"),
-                Some(lxc::IpFamily::V6),
+                Some(liblxc::IpFamily::V6),
                 Duration::from_millis(200),
             )
         },

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::{CloneFlags, CloneOptions, ErrorKind as K, State};
+use liblxc::{CloneFlags, CloneOptions, ErrorKind as K, State};
 
 use crate::common::Lxcpath;
 use crate::engine::{empty_list, long, verbose, Table, INVALID, NOT_FOUND, NUL, RUNNING};

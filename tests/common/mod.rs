@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use lxc::{Container, CreateFlags, State};
+use liblxc::{Container, CreateFlags, State};
 
 /// Why real containers cannot run here, if they cannot.
 fn missing_prerequisite() -> Option<String> {

@@ -1,5 +1,5 @@
 // A second reference to the same liblxc object is `try_clone`, which can fail; there is no `Clone`.
-fn twice(c: lxc::Container) -> (lxc::Container, lxc::Container) {
+fn twice(c: liblxc::Container) -> (liblxc::Container, liblxc::Container) {
     (c.clone(), c)
 }
 

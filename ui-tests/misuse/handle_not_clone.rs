@@ -1,5 +1,5 @@
 // `Handle` owns one counted reference; a copy would put it twice. Use `Handle::try_clone`.
-fn twice(h: lxc::dsl::Handle) -> (lxc::dsl::Handle, lxc::dsl::Handle) {
+fn twice(h: liblxc::dsl::Handle) -> (liblxc::dsl::Handle, liblxc::dsl::Handle) {
     (h.clone(), h)
 }
 

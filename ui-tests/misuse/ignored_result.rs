@@ -1,7 +1,7 @@
 #![deny(unused_must_use)]
 
 // A failed `stop` must not go unnoticed.
-fn stop(c: &lxc::Container) {
+fn stop(c: &liblxc::Container) {
     c.stop();
 }
 

@@ -1,5 +1,5 @@
 // A state is a `State`, not liblxc's string.
-fn is_running(c: &lxc::Container) -> lxc::Result<bool> {
+fn is_running(c: &liblxc::Container) -> liblxc::Result<bool> {
     Ok(c.state()? == "RUNNING")
 }
 

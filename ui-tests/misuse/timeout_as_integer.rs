@@ -1,5 +1,5 @@
 // Timeouts are `Duration`s, not a bare number of some unit.
-fn shutdown(c: &lxc::Container) -> lxc::Result<()> {
+fn shutdown(c: &liblxc::Container) -> liblxc::Result<()> {
     c.shutdown(30)
 }
 

@@ -1,5 +1,5 @@
 // `into_raw` gives the reference away: the `Container` is gone.
-fn leak(c: lxc::Container) -> bool {
+fn leak(c: liblxc::Container) -> bool {
     let _ptr = c.into_raw();
     c.is_defined()
 }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 // `wait` takes a `State`, so a misspelt state name cannot reach liblxc.
-fn wait_running(c: &lxc::Container) -> lxc::Result<()> {
+fn wait_running(c: &liblxc::Container) -> liblxc::Result<()> {
     c.wait("RUNNING", Duration::from_secs(5))
 }
 

@@ -1,9 +1,9 @@
 // `Container` is `Send`: moving it into a thread (or a clone of it into another) compiles.
-fn in_thread(c: lxc::Container) -> bool {
+fn in_thread(c: liblxc::Container) -> bool {
     std::thread::spawn(move || c.is_defined()).join().unwrap()
 }
 
-fn clones_in_two_threads(c: lxc::Container) -> lxc::Result<()> {
+fn clones_in_two_threads(c: liblxc::Container) -> liblxc::Result<()> {
     let d = c.try_clone()?;
     let a = std::thread::spawn(move || c.is_running());
     let b = std::thread::spawn(move || d.is_running());

@@ -2,8 +2,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lxc::dsl::{lxc_method, AsHandle, Handle};
-use lxc::Result;
+use liblxc::dsl::{lxc_method, AsHandle, Handle};
+use liblxc::Result;
 
 struct MyC(Handle);
 
@@ -47,7 +47,7 @@ impl MyC {
         Ok(7)
     }
 
-    fn explained(&self, e: lxc::Error, noted: &u8, _: Option<Duration>) -> lxc::Error {
+    fn explained(&self, e: liblxc::Error, noted: &u8, _: Option<Duration>) -> liblxc::Error {
         assert_eq!(*noted, 7);
         e
     }

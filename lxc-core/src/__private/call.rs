@@ -16,7 +16,7 @@ use crate::version::Member;
 use crate::Handle;
 
 /// Types that carry a container [`Handle`]: `Container`, and any type of a user's that has
-/// `#[lxc_method]` declarations of its own (see `lxc::dsl`).
+/// `#[lxc_method]` declarations of its own (see `liblxc::dsl`).
 pub trait AsHandle {
     /// The handle the declarations call liblxc through.
     fn handle(&self) -> &Handle;

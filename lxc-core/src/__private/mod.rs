@@ -26,8 +26,8 @@ pub use ret::Lift;
 
 pub use crate::ffi;
 
-/// The runtime as expansions reach it: `::lxc::__private::v1` (the facade re-exports this module,
-/// and `lxc-decls` names `lxc-core` `lxc`). The version changes when the expansion's contract
+/// The runtime as expansions reach it: `::liblxc::__private::v1` (the facade re-exports this module,
+/// and `lxc-decls` names `lxc-core` `liblxc`). The version changes when the expansion's contract
 /// with the runtime does.
 pub mod v1 {
     pub use super::*;

@@ -298,9 +298,9 @@ impl Container {
     /// the program gets (liblxc's default one unless the command sets `PATH`).
     ///
     /// ```no_run
-    /// # use liblxc_decls as lxc; // users reach it through the `lxc` crate
+    /// # use liblxc_decls as liblxc; // users reach it through the `liblxc` crate
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let c = lxc::Container::new("web")?;
+    /// let c = liblxc::Container::new("web")?;
     /// let out = c.command("ls").arg("-l").arg("/").env("LANG", "C").output()?;
     /// assert!(out.status.success());
     /// println!("{}", String::from_utf8_lossy(&out.stdout));

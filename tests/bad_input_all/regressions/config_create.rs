@@ -1,6 +1,6 @@
 //! Bugs of configuration items and files, and of `create`.
 
-use lxc::{BackingStore, BdevSpecs, CreateFlags, CreateOptions, ErrorKind as K};
+use liblxc::{BackingStore, BdevSpecs, CreateFlags, CreateOptions, ErrorKind as K};
 
 use super::{assert_no_problems, refused};
 use crate::common;

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use lxc::{ErrorKind as K, MountFlags, State, UnmountFlags};
+use liblxc::{ErrorKind as K, MountFlags, State, UnmountFlags};
 
 use super::{assert_no_problems, refused};
 use crate::common::{self, stable};

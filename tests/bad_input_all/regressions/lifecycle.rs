@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use lxc::{Container, ErrorKind as K, State};
+use liblxc::{Container, ErrorKind as K, State};
 
 use super::{assert_no_problems, refused};
 use crate::common;
@@ -165,7 +165,7 @@ fn reasons_do_not_depend_on_other_threads() {
     let s = stop.clone();
     let noise = std::thread::spawn(move || {
         while !s.load(Ordering::Relaxed) {
-            let _ = lxc::defined_container_names(Some(&missing));
+            let _ = liblxc::defined_container_names(Some(&missing));
         }
     });
     let mut polluted = Vec::new();
@@ -229,20 +229,20 @@ fn listing_an_unusable_lxcpath_is_explained() {
     let file = scratch.path().join("a-file");
     std::fs::write(&file, "x").expect("write");
     let mut problems = Vec::new();
-    type Names = fn(Option<&Path>) -> lxc::Result<Vec<String>>;
-    type Handles = fn(Option<&Path>) -> lxc::Result<Vec<Container>>;
+    type Names = fn(Option<&Path>) -> liblxc::Result<Vec<String>>;
+    type Handles = fn(Option<&Path>) -> liblxc::Result<Vec<Container>>;
     let listings: [(&str, &'static str, Names, Handles); 2] = [
         (
             "defined",
             "list_defined_containers",
-            lxc::defined_container_names,
-            lxc::defined_containers,
+            liblxc::defined_container_names,
+            liblxc::defined_containers,
         ),
         (
             "all",
             "list_all_containers",
-            lxc::all_container_names,
-            lxc::all_containers,
+            liblxc::all_container_names,
+            liblxc::all_containers,
         ),
     ];
     for (what, op, names, handles) in listings {

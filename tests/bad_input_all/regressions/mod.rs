@@ -7,14 +7,14 @@ mod snapshots;
 
 use std::fmt::Debug;
 
-use lxc::ErrorKind as K;
+use liblxc::ErrorKind as K;
 
 use crate::engine::{judge, Want};
 
 /// Why `r` is not a refusal in `op` about `container` with one of `kinds` and a reason.
 pub fn refused<T: Debug>(
     what: &str,
-    r: lxc::Result<T>,
+    r: liblxc::Result<T>,
     op: &'static str,
     container: Option<&str>,
     kinds: &'static [K],

@@ -6,7 +6,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lxc::{BackingStore, CloneFlags, CloneOptions, Container, ErrorKind as K, State};
+use liblxc::{BackingStore, CloneFlags, CloneOptions, Container, ErrorKind as K, State};
 
 use super::{assert_no_problems, refused};
 use crate::common::{self, stable};
@@ -289,7 +289,7 @@ fn snapshot_does_not_hang_while_other_threads_use_liblxc() {
                     let _ = c.cgroup_item("pids.max");
                     let _ = c.stop();
                     let _ = c.wait(State::Stopped, Duration::from_secs(5));
-                    let _ = lxc::defined_container_names(Some(Path::new("/nonexistent")));
+                    let _ = liblxc::defined_container_names(Some(Path::new("/nonexistent")));
                 }
             })
         })

@@ -1,17 +1,17 @@
-use lxc::dsl::AsHandle;
-use lxc::dsl::lxc_method;
+use liblxc::dsl::AsHandle;
+use liblxc::dsl::lxc_method;
 
-struct MyC(lxc::dsl::Handle);
+struct MyC(liblxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc::dsl::Handle {
+    fn handle(&self) -> &liblxc::dsl::Handle {
         &self.0
     }
 }
 
 impl MyC {
     #[lxc_method(snapshot)]
-    pub fn snapshot(&self, comment_file: Option<&str>) -> lxc::Result<std::path::PathBuf>;
+    pub fn snapshot(&self, comment_file: Option<&str>) -> liblxc::Result<std::path::PathBuf>;
 }
 
 fn main() {}

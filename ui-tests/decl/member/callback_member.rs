@@ -1,10 +1,10 @@
-use lxc::dsl::AsHandle;
-use lxc::dsl::lxc_method;
+use liblxc::dsl::AsHandle;
+use liblxc::dsl::lxc_method;
 
-struct MyC(lxc::dsl::Handle);
+struct MyC(liblxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc::dsl::Handle {
+    fn handle(&self) -> &liblxc::dsl::Handle {
         &self.0
     }
 }

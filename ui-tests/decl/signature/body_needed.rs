@@ -1,10 +1,10 @@
-use lxc::dsl::AsHandle;
-use lxc::dsl::lxc_method;
+use liblxc::dsl::AsHandle;
+use liblxc::dsl::lxc_method;
 
-struct MyC(lxc::dsl::Handle);
+struct MyC(liblxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc::dsl::Handle {
+    fn handle(&self) -> &liblxc::dsl::Handle {
         &self.0
     }
 }
@@ -12,7 +12,7 @@ impl AsHandle for MyC {
 impl MyC {
     // `snapshot_list` fills an array of `struct lxc_snapshot`: only a body can read it.
     #[lxc_method(snapshot_list)]
-    pub fn snapshots(&self) -> lxc::Result<Vec<String>>;
+    pub fn snapshots(&self) -> liblxc::Result<Vec<String>>;
 }
 
 fn main() {}

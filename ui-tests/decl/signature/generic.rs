@@ -1,17 +1,17 @@
-use lxc::dsl::AsHandle;
-use lxc::dsl::lxc_method;
+use liblxc::dsl::AsHandle;
+use liblxc::dsl::lxc_method;
 
-struct MyC(lxc::dsl::Handle);
+struct MyC(liblxc::dsl::Handle);
 
 impl AsHandle for MyC {
-    fn handle(&self) -> &lxc::dsl::Handle {
+    fn handle(&self) -> &liblxc::dsl::Handle {
         &self.0
     }
 }
 
 impl MyC {
     #[lxc_method(get_config_item)]
-    pub fn config_item<K: AsRef<str>>(&self, key: K) -> lxc::Result<String>;
+    pub fn config_item<K: AsRef<str>>(&self, key: K) -> liblxc::Result<String>;
 }
 
 fn main() {}
