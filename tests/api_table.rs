@@ -344,11 +344,18 @@ fn every_bytes_getter_a_row_names_is_declared_for_that_member() {
     for m in MEMBERS {
         let Some(getter) = m.bytes else { continue };
         named += 1;
-        let declaration = format!("#[lxc_method({})]\n    pub fn {getter}(", m.name);
+        // `#[lxc_method(<member>)]` or `#[lxc_method(<member>, …)]` right above `pub fn <getter>(`.
+        let function = format!(")]\n    pub fn {getter}(");
+        let declared = sources.match_indices(&function).any(|(at, _)| {
+            let attribute = sources[..at].rsplit('\n').next().unwrap_or("");
+            let member = attribute.trim_start().strip_prefix("#[lxc_method(");
+            member.is_some_and(|rest| rest == m.name || rest.starts_with(&format!("{},", m.name)))
+        });
         assert!(
-            sources.contains(&declaration),
-            "row `{}` names `{getter}` as its bytes getter, but no declaration `{declaration}…` exists",
-            m.name
+            declared,
+            "row `{}` names `{getter}` as its bytes getter, but no declaration \
+             `#[lxc_method({})…] pub fn {getter}(` exists",
+            m.name, m.name
         );
     }
     assert_eq!(named, 3, "config items, running config items, cgroup items");
