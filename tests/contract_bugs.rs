@@ -115,7 +115,7 @@ fn a_timeout_says_what_did_not_happen() {
     let c = lx.busybox("deaf");
     // An init that ignores the halt and reboot signals: a namespace's init ignores what it does
     // not handle.
-    c.start_with(liblxc::StartMode::Execute, &["sleep", "1000"])
+    c.start_with(liblxc::StartMode::Boot, &["sleep", "1000"])
         .expect("start");
     c.wait(State::Running, Duration::from_secs(30))
         .expect("RUNNING");
