@@ -31,14 +31,14 @@ fn expansion_is_a_few_lines_through_the_facade() {
     )
     .expect("the member's name alone is a complete declaration");
     assert!(out.contains("doc (alias = \"get_config_item\")"), "{out}");
-    assert!(out.contains(":: lxc :: __private :: v1 :: Call :: method (self , & :: lxc :: __private :: v1 :: meta :: get_config_item) ?"), "{out}");
+    assert!(out.contains(":: liblxc :: __private :: v1 :: Call :: method (self , & :: liblxc :: __private :: v1 :: meta :: get_config_item) ?"), "{out}");
     assert!(
-        out.contains(":: lxc :: __private :: v1 :: class :: Str"),
+        out.contains(":: liblxc :: __private :: v1 :: class :: Str"),
         "{out}"
     );
     // The table supplies the protocol (the buffer protocol) and the convention (`Neg`).
     assert!(
-        out.contains("__call . buf :: < :: lxc :: __private :: v1 :: err :: Neg , String >"),
+        out.contains("__call . buf :: < :: liblxc :: __private :: v1 :: err :: Neg , String >"),
         "{out}"
     );
     assert!(
