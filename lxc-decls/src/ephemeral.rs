@@ -71,7 +71,7 @@ impl Container {
     ///
     /// ```no_run
     /// # fn main() -> lxc_core::Result<()> {
-    /// let base = lxc_decls::Container::new_in("base", "/var/lib/lxc")?;
+    /// let base = liblxc_decls::Container::new_in("base", "/var/lib/lxc")?;
     /// let sandbox = base.ephemeral().bind("/srv/job", "job")?.start()?;
     /// let status = sandbox.command("/bin/true").status()?;
     /// assert!(status.success());

@@ -32,7 +32,7 @@ pub use self::child::AsyncChild;
 /// to its end on its blocking thread (bound it with the method's own timeout, where it has one).
 ///
 /// ```no_run
-/// # use lxc_decls as lxc; // users reach it through the `liblxc` crate
+/// # use liblxc_decls as liblxc; // users reach it through the `liblxc` crate
 /// # async fn run() -> lxc_core::Result<()> {
 /// use std::time::Duration;
 /// use liblxc::{AsyncContainer, State};
@@ -161,7 +161,7 @@ impl AsyncContainer {
     /// [`Child`] it returns comes back as an [`AsyncChild`].
     ///
     /// ```no_run
-    /// # use lxc_decls as lxc;
+    /// # use liblxc_decls as liblxc;
     /// # async fn run(c: liblxc::AsyncContainer) -> lxc_core::Result<()> {
     /// use liblxc::Stdio;
     /// use tokio::io::{AsyncBufReadExt, BufReader};
