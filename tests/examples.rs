@@ -101,14 +101,33 @@ fn every_example_is_listed_here_and_in_the_readme() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
-/// The binary cargo built for example `name`, next to this test's own directory.
+/// The newest binary cargo built for example `name`, next to this test's own directory.
+///
+/// `cargo build --examples` leaves `examples/<name>`; `cargo test --all-targets` leaves only
+/// `examples/<name>-<hash>` (it does not copy test-run artifacts to the plain name), one per set
+/// of features, so the newest of them is the one built from the current source.
 fn binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
-    let profile = exe
+    let dir = exe
         .parent()
         .and_then(Path::parent)
-        .expect("target/<profile>");
-    profile.join("examples").join(name)
+        .expect("target/<profile>")
+        .join("examples");
+    let is_build_of = |file: &str| {
+        file == name
+            || file
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|hash| !hash.is_empty() && hash.chars().all(|c| c.is_ascii_hexdigit()))
+    };
+    let newest = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.file_name().to_str().is_some_and(is_build_of))
+        .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
+        .max();
+    newest.map_or_else(|| dir.join(name), |(_, path)| path)
 }
 
 fn source(name: &str) -> PathBuf {
