@@ -23,6 +23,12 @@ const char *lxcrs_glue_name(struct lxc_container *c)
 	return c ? c->name : NULL;
 }
 
+/* Whether start() daemonizes (want_daemonize() sets it). */
+int lxcrs_glue_daemonize(struct lxc_container *c)
+{
+	return c ? c->daemonize : 1;
+}
+
 /* error_num, the only error field liblxc writes (start() only). */
 int lxcrs_glue_error_num(struct lxc_container *c)
 {

@@ -223,12 +223,22 @@ const PROBES: &[Probe] = &[
     Probe::new("want_daemonize", |x| {
         x.c.want_daemonize(false)?;
         if x.cond == Condition::Stopped {
-            // A foreground start is refused in a process with several threads (this one has): the
-            // start fails instead of daemonizing, which shows the flag took.
-            let r = x.c.start();
-            let runs = x.c.is_running();
-            return effect(r.is_err() && !runs, || {
-                format!("start after want_daemonize(false) daemonized: {r:?}, running {runs}")
+            // A foreground start returns only once the container stopped: it still blocks while
+            // the container runs, which shows the flag took. (It holds its handle and the clones:
+            // another handle stops it.)
+            let foreground = look(x.c.try_clone())?;
+            let other = look(Container::new_in(NAME, x.lxcpath))?;
+            let start = std::thread::spawn(move || foreground.start());
+            let ran = common::eventually(Duration::from_secs(30), || other.is_running());
+            let blocked = !start.is_finished();
+            let _ = other.stop();
+            let r = start
+                .join()
+                .map_err(|_| Fail::Effect("the start panicked".into()))?;
+            return effect(ran && blocked && r.is_ok(), || {
+                format!(
+                    "foreground start: ran {ran}, blocked while running {blocked}, returned {r:?}"
+                )
             });
         }
         Ok(())

@@ -27,7 +27,7 @@ mod kind;
 mod rows;
 
 pub use kind::ErrorKind;
-pub use rows::{LOGGED_KINDS, MEMBERS, OLDEST_SUPPORTED};
+pub use rows::{LOGGED_KINDS, MEMBERS, OLDEST_SUPPORTED, START_STOP_MS, STORAGE_MS};
 
 /// What a row is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -321,8 +321,14 @@ pub enum Blocks {
     /// It asks the container's monitor over its command socket, and the monitor answers at once
     /// (liblxc 6.0 bounds it with `set_timeout`).
     Monitor,
-    /// Until the container's processes end or storage is copied: the reason, in words.
+    /// Until the container's processes end or storage is copied: the reason, in words. Nothing
+    /// bounds it but what the caller controls (a program it runs, a key it types).
     Long(&'static str),
+    /// Until something liblxc waits for without a bound (the reason, in words): it runs in a
+    /// forked child ([`Member::in_child`]) that is killed, with every process it started, after
+    /// the handle's call limit, or this many milliseconds when the handle sets none; the call is
+    /// then [`ErrorKind::Timeout`].
+    Bounded(&'static str, u32),
     /// liblxc's own wait has no bound: it runs in a forked child ([`Member::in_child`]) that
     /// is killed after this many milliseconds, unless the declaration's `pre` function set
     /// another deadline; the call is then [`ErrorKind::Timeout`].

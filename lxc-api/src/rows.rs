@@ -1,7 +1,7 @@
 //! Every row of the table. Methods are in the order of the 5.0.2 header, then `set_timeout`, then
 //! the free functions.
 
-use crate::Blocks::{Long, Monitor, UpToTimeout};
+use crate::Blocks::{Bounded, Long, Monitor, UpToTimeout};
 use crate::Class::*;
 use crate::Kind::{Callback, Free, Method, Variadic};
 use crate::Needs::{Defined, Running, Stopped};
@@ -54,6 +54,12 @@ const LIST: [Arg; 3] = [
 ];
 
 const COPIES: &str = "copies the container's storage";
+
+/// The default bounds of the members that run in a child (see `Blocks::Bounded`): a start or
+/// stop waits for the monitor (and the hooks it runs); templates may download; copies may be large.
+pub const START_STOP_MS: u32 = 120_000;
+/// See [`START_STOP_MS`].
+pub const STORAGE_MS: u32 = 1_800_000;
 const RETURNS_FALSE: &str = "returns false on failure";
 const PREDICATE: &str = "is a predicate and cannot fail";
 
@@ -90,7 +96,8 @@ pub const MEMBERS: &[Member] = &[
         .fails(RETURNS_FALSE),
     method("start", "bool", &[a("int", "useinit", IntBool), a("char * const *", "argv", StrArray)], Err::False, Proto::Unit, "0.9.0")
         .needs(Stopped)
-        .blocks(Long("until the container's init runs"))
+        .in_child()
+        .blocks(Bounded("until the container's init runs (and the hooks before it end)", START_STOP_MS))
         .fails(RETURNS_FALSE),
     Member::new(Variadic("C-variadic: `start` with an argv array covers it"), "startl", "bool", &[a("int", "useinit", IntBool)], Err::False, Proto::Unit, "0.9.0"),
     // liblxc 5.0.2 returns true for a container that does not run, and for one that is not
@@ -98,7 +105,8 @@ pub const MEMBERS: &[Member] = &[
     method("stop", "bool", &[], Err::False, Proto::Unit, "0.9.0")
         .needs_first(Running)
         .effect(Effect::Stopped)
-        .blocks(Long("until the container's init is gone"))
+        .in_child()
+        .blocks(Bounded("until the container's monitor is gone", START_STOP_MS))
         .fails(RETURNS_FALSE),
     method("want_daemonize", "bool", &[a("bool", "state", Bool)], Err::False, Proto::Unit, "0.9.0")
         .config(Config::Held)
@@ -120,7 +128,8 @@ pub const MEMBERS: &[Member] = &[
         .writes()
         .needs(Stopped)
         .effect(Effect::Undefined)
-        .blocks(Long("removes the container's storage"))
+        .in_child()
+        .blocks(Bounded("removes the container's storage (and runs its destroy hooks)", STORAGE_MS))
         .fails(RETURNS_FALSE),
     method("save_config", "bool", &[a("const char *", "alt_file", SaveTarget)], Err::False, Proto::Unit, "0.9.0")
         .effect(Effect::WrittenAtomically)
@@ -135,14 +144,14 @@ pub const MEMBERS: &[Member] = &[
         .config(Config::Loaded(ErrorKind::AlreadyExists, "the container already exists (this object's configuration was cleared; liblxc would run the template over it)"))
         .effect(Effect::Defined)
         .in_child()
-        .blocks(Long("runs the template"))
+        .blocks(Bounded("until the template ends", STORAGE_MS))
         .fails(RETURNS_FALSE),
     Member::new(Variadic("C-variadic: `create` with an argv array covers it"), "createl", "bool", &[a("const char *", "t", OptStr), a("const char *", "bdevtype", OptStr), a("struct bdev_specs *", "specs", BdevSpecs), a("int", "flags", Flags)], Err::False, Proto::Unit, "0.9.0"),
     method("rename", "bool", &[a("const char *", "newname", Name)], Err::False, Proto::Unit, "1.0.0")
         .writes()
         .needs(Stopped)
         .in_child()
-        .blocks(Long(COPIES))
+        .blocks(Bounded(COPIES, STORAGE_MS))
         .fails(RETURNS_FALSE),
     method("reboot", "bool", &[], Err::False, Proto::Unit, "1.0.0")
         .needs(Running)
@@ -196,7 +205,7 @@ pub const MEMBERS: &[Member] = &[
         .needs(Stopped)
         .config(Config::Required)
         .in_child()
-        .blocks(Long(COPIES))
+        .blocks(Bounded(COPIES, STORAGE_MS))
         .fails("returns NULL on failure"),
     method("console_getfd", "int", &[a("int *", "ttynum", Raw), a("int *", "ptxfd", Raw)], Err::Neg, Body, "1.0.0")
         .needs(Running)
@@ -225,7 +234,7 @@ pub const MEMBERS: &[Member] = &[
         .needs(Stopped)
         .config(Config::Required)
         .in_child()
-        .blocks(Long(COPIES))
+        .blocks(Bounded(COPIES, STORAGE_MS))
         .fails("returns -1 on failure"),
     method("snapshot_list", "int", &[a("struct lxc_snapshot **", "snapshots", Raw)], Err::Neg, Body, "1.0.0")
         .needs(Defined)
@@ -235,7 +244,7 @@ pub const MEMBERS: &[Member] = &[
         .needs(Defined)
         .config(Config::Required)
         .in_child()
-        .blocks(Long(COPIES))
+        .blocks(Bounded(COPIES, STORAGE_MS))
         .fails(RETURNS_FALSE),
     method("snapshot_destroy", "bool", &[a("const char *", "snapname", SnapName)], Err::False, Proto::Unit, "1.0.0")
         .writes()
@@ -268,7 +277,8 @@ pub const MEMBERS: &[Member] = &[
         .writes()
         .needs(Stopped)
         .effect(Effect::Undefined)
-        .blocks(Long("removes the container's storage"))
+        .in_child()
+        .blocks(Bounded("removes the container's storage (and runs its destroy hooks)", STORAGE_MS))
         .fails("returns false on failure, also when the container never had snapshots"),
     method("snapshot_destroy_all", "bool", &[], Err::False, Proto::Unit, "1.1.0")
         .writes()

@@ -46,6 +46,7 @@ include!(concat!(env!("OUT_DIR"), "/ffi.rs"));
 unsafe extern "C" {
     pub fn lxcrs_glue_name(c: *mut LxcContainer) -> *const c_char;
     pub fn lxcrs_glue_error_num(c: *mut LxcContainer) -> c_int;
+    pub fn lxcrs_glue_daemonize(c: *mut LxcContainer) -> c_int;
     pub fn lxcrs_glue_header_version() -> *const c_char;
     pub fn lxcrs_glue_bdev_specs_new(
         fstype: *const c_char,

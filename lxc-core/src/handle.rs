@@ -27,6 +27,8 @@ pub struct Handle {
     shared: OnceCell<Arc<Mutex<()>>>,
     /// Where liblxc logs about this C object (shared with the clones).
     log: Arc<crate::logcap::Slot>,
+    /// The call limit of this handle's calls that run in a child (see [`Handle::set_call_limit`]).
+    limit: std::cell::Cell<Option<std::time::Duration>>,
 }
 
 // SAFETY: the C object is heap-allocated by liblxc and not tied to the thread that created it
@@ -65,6 +67,7 @@ impl Handle {
             name: name.into_boxed_str(),
             shared: OnceCell::new(),
             log: Arc::new(crate::logcap::Slot::new()),
+            limit: std::cell::Cell::new(None),
         })
     }
 
@@ -83,6 +86,26 @@ impl Handle {
     /// The container's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Bounds every call of this handle that waits for something liblxc does not bound (the
+    /// members the API table marks `Blocks::Bounded`: start, stop, create, clone, snapshot,
+    /// rename, destroy ...) to `limit`; `None` gives each member its own default again.
+    pub fn set_call_limit(&self, limit: Option<std::time::Duration>) {
+        self.limit.set(limit);
+    }
+
+    /// The bound of start and stop when no call limit is set (the API table's).
+    pub const DEFAULT_START_STOP_LIMIT: std::time::Duration =
+        std::time::Duration::from_millis(lxc_api::START_STOP_MS as u64);
+
+    /// The bound of create, destroy and the copies when no call limit is set (the API table's).
+    pub const DEFAULT_STORAGE_LIMIT: std::time::Duration =
+        std::time::Duration::from_millis(lxc_api::STORAGE_MS as u64);
+
+    /// The call limit [`Handle::set_call_limit`] set, if any.
+    pub fn call_limit(&self) -> Option<std::time::Duration> {
+        self.limit.get()
     }
 
     /// A second reference to the same C object (`lxc_container_get`).
@@ -111,6 +134,7 @@ impl Handle {
             name: self.name.clone(),
             shared,
             log: self.log.clone(),
+            limit: self.limit.clone(),
         })
     }
 

@@ -146,6 +146,30 @@ impl Container {
         self.handle.as_ptr()
     }
 
+    /// Bounds every call of this handle that waits for something liblxc itself never gives up on:
+    /// [`start`](Self::start_with) and [`stop`](Self::stop) (the monitor and the hooks it runs),
+    /// [`create`](Self::create_with) (the template), [`destroy`](Self::destroy) (destroy hooks,
+    /// storage), and the copies ([`clone_with`](Self::clone_with), [`snapshot`](Self::snapshot),
+    /// [`snapshot_restore`](Self::snapshot_restore), [`rename`](Self::rename)). Such a call runs in
+    /// a forked child; at the limit the child and every process it started (a template, a hook, a
+    /// half-started monitor and its container) are killed, what the call had made is removed as
+    /// after any failure, and the call returns [`Timeout`](lxc_core::ErrorKind::Timeout) naming
+    /// the limit and the state the container is in.
+    ///
+    /// `None` (the default) gives each member its own bound: [`DEFAULT_START_STOP_LIMIT`] for
+    /// start and stop, [`DEFAULT_STORAGE_LIMIT`] for the others. Freezing has its own
+    /// ([`freeze_timeout`](Self::freeze_timeout)), and members with a timeout argument
+    /// (`wait`, `shutdown`, `reboot2`) keep to it. A clone made by [`try_clone`](Self::try_clone)
+    /// starts with this handle's limit.
+    pub fn set_call_limit(&self, limit: Option<Duration>) {
+        self.handle.set_call_limit(limit);
+    }
+
+    /// The limit [`set_call_limit`](Self::set_call_limit) set, if any.
+    pub fn call_limit(&self) -> Option<Duration> {
+        self.handle.call_limit()
+    }
+
     /// Creates the container from `template` (for example `"busybox"`), without template
     /// arguments, on a `dir` backing store in the lxcpath. Arguments, another backing store or
     /// flags: [`Container::create_with_options`].
@@ -183,6 +207,14 @@ impl Container {
         self.start_with(crate::StartMode::Boot, &[] as &[&str])
     }
 }
+
+/// How long [`Container::start_with`] and [`Container::stop`] wait when no
+/// [call limit](Container::set_call_limit) is set.
+pub const DEFAULT_START_STOP_LIMIT: Duration = Handle::DEFAULT_START_STOP_LIMIT;
+
+/// How long create, destroy, clone, snapshot, snapshot restore and rename take at most when no
+/// [call limit](Container::set_call_limit) is set.
+pub const DEFAULT_STORAGE_LIMIT: Duration = Handle::DEFAULT_STORAGE_LIMIT;
 
 /// The declarations: one per member of `struct lxc_container`.
 impl Container {

@@ -1,24 +1,24 @@
-//! `start`, keeping the calling process in its own cgroups.
+//! `start`, in a forked child of its own.
 //!
-//! liblxc 5.0.2's daemonized start records the caller's pid as the "transient" process of the new
-//! monitor (`lxc_init_handler`), and the monitor moves it into its own `lxc.monitor.<name>` cgroup
-//! in every hierarchy (`cgfsng_monitor_enter`). For the `lxc-start` tool that process exits at once;
-//! a program that stays would live on in the monitor cgroup of the container it started last (its
-//! memory and pids counted there), and the monitor cannot remove that cgroup when it exits: one
-//! `lxc.monitor.<name>-<n>` would be left behind per start. So lxc-rs notes the process's cgroups
-//! before a start and moves the process back once the start returned.
-//!
-//! Starts may run on several threads at once: the cgroups are read when no other start is under
-//! way, and every start moves the process back to them, so when the last one returns the process
-//! is where it was before the first began.
+//! liblxc 5.0.2's daemonized start records the calling process as the "transient" process of the
+//! new monitor (`lxc_init_handler`), and the monitor moves it into its own `lxc.monitor.<name>`
+//! cgroup in every hierarchy (`cgfsng_monitor_enter`). For the `lxc-start` tool that process
+//! exits at once. A program that stays would live on in the monitor cgroup of the container it
+//! started last (its memory and pids counted there), and whatever it forked meanwhile (a program
+//! run, a copy, another start on another thread) kept the monitor from removing that cgroup when
+//! it exited: one `lxc.monitor.<name>-<n>` per hierarchy was left behind per such start. lxc-rs
+//! runs `start` in a forked child (see `Blocks::Bounded` in the API table), which is the
+//! transient process and exits, as `lxc-start` does, so the caller never changes cgroups. The
+//! child is also what the call limit kills when a start does not end.
 
-use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, PoisonError};
 
+use std::time::Duration;
+
+use lxc_core::__private::{bound_next_child, ChildBound};
 use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
@@ -37,20 +37,21 @@ pub enum StartMode {
 
 crate::lower_as_int_bool!(StartMode, StartMode::Execute);
 
-/// Where the process was before the starts under way began, and how many there are.
-static HOME: Mutex<(usize, Option<Vec<PathBuf>>)> = Mutex::new((0, None));
-
 impl Container {
     /// Starts the container. With [`StartMode::Boot`], `argv` is the container's init (pid 1); an
     /// empty `argv` runs `lxc.init.cmd` (as `lxc-start`). With [`StartMode::Execute`], lxc's
     /// minimal init is pid 1 and runs `argv` (an application container, as `lxc-execute`).
     ///
     /// A daemonized start (the default, see [`Container::want_daemonize`]) returns once the
-    /// container runs. A foreground start blocks until the container exits, and liblxc refuses it
-    /// in a process with more than one thread.
+    /// container runs, within the [call limit](Container::set_call_limit) (by default
+    /// [`DEFAULT_START_STOP_LIMIT`](crate::DEFAULT_START_STOP_LIMIT)); at the limit, the
+    /// half-started monitor, its hooks and the container's processes are killed. A foreground
+    /// start blocks until the container exits, with no limit; it holds this handle (and its
+    /// clones), so stop it through another handle opened on the same container.
     ///
-    /// The calling process stays in its own cgroups: liblxc moves it into the new monitor's
-    /// cgroup, and lxc-rs moves it back before returning.
+    /// The start runs in a forked child of the calling process, so the caller stays in its own
+    /// cgroups (liblxc moves the process that starts into the new monitor's cgroup) and a
+    /// foreground start works in a process with several threads (liblxc refuses it there).
     ///
     /// Under lxc's init ([`StartMode::Execute`]), liblxc reports the start as done before init runs `argv[0]`,
     /// so a program that cannot be run would only show as a container that stops again. lxc-rs
@@ -65,63 +66,35 @@ impl Container {
     /// [`ErrorKind::Running`] when it already runs, [`ErrorKind::NotFound`] when it is not
     /// defined or, under lxc's init, `argv[0]` is not in the rootfs, [`ErrorKind::InvalidArgument`]
     /// for a NUL byte in `argv` or an `argv[0]` that is not a file, and [`ErrorKind::Failed`] with
-    /// liblxc's reason otherwise. When the start succeeded but the process could not be moved
-    /// back, the error is [`ErrorKind::Failed`] with operation `start` and says so; the container
-    /// runs.
-    #[lxc_method(start, pre = Self::before_start, post = Self::after_start, explain = Self::start_refused)]
+    /// liblxc's reason otherwise; [`ErrorKind::Timeout`] at the call limit.
+    #[lxc_method(start, pre = Self::before_start, explain = Self::start_refused)]
     pub fn start_with(&self, mode: StartMode, argv: &[impl AsRef<OsStr>]) -> Result<()>;
 
     /// A caller that is not root: names the cgroups it may not write to.
     #[cold]
-    fn start_refused(&self, e: Error, _: &Home, _: StartMode, _: &[impl AsRef<OsStr>]) -> Error {
+    fn start_refused(
+        &self,
+        e: Error,
+        _: &Option<ChildBound>,
+        _: StartMode,
+        _: &[impl AsRef<OsStr>],
+    ) -> Error {
         crate::unprivileged::explain_start(e)
     }
 
-    /// Refuses a program that cannot be run, and notes where the calling process is.
-    fn before_start(&self, mode: StartMode, argv: &[impl AsRef<OsStr>]) -> Result<Home> {
+    /// Refuses a program that cannot be run; a foreground start has no call limit (it lasts as
+    /// long as the container runs).
+    fn before_start(
+        &self,
+        mode: StartMode,
+        argv: &[impl AsRef<OsStr>],
+    ) -> Result<Option<ChildBound>> {
         if let (StartMode::Execute, Some(program)) = (mode, argv.first()) {
             self.check_program(Path::new(program.as_ref()))?;
         }
-        Ok(Home::enter())
-    }
-
-    /// Moves the calling process back to its cgroups.
-    fn after_start(&self, home: &Home, _: StartMode, _: &[impl AsRef<OsStr>]) -> Result<()> {
-        home.leave().map_err(|why| {
-            self.error_in(
-                ErrorKind::Failed,
-                "start",
-                format!("the container started, but the calling process could not be moved back to its cgroups: {why}"),
-            )
-        })
-    }
-}
-
-/// A start under way: the process goes back to its cgroups when it returned, whether it
-/// succeeded or not.
-struct Home {
-    left: Cell<bool>,
-}
-
-impl Home {
-    fn enter() -> Home {
-        enter();
-        Home {
-            left: Cell::new(false),
-        }
-    }
-
-    fn leave(&self) -> std::result::Result<(), String> {
-        if self.left.replace(true) {
-            return Ok(());
-        }
-        leave()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = self.leave();
+        // SAFETY: the live container of this handle; reads one field.
+        let daemonized = unsafe { lxc_core::ffi::lxcrs_glue_daemonize(self.as_ptr()) } != 0;
+        Ok((!daemonized).then(|| bound_next_child(Duration::MAX)))
     }
 }
 
@@ -272,43 +245,6 @@ fn lookup(root: &Path, path: &Path, mounts: &[PathBuf]) -> Lookup {
         Ok(m) if m.is_dir() => Lookup::Dir,
         Ok(_) => Lookup::File,
         Err(_) => Lookup::Unknown,
-    }
-}
-
-/// A start begins: note the process's cgroups unless another start already did.
-fn enter() {
-    let mut home = HOME.lock().unwrap_or_else(PoisonError::into_inner);
-    if home.0 == 0 {
-        home.1 = own_cgroups().ok();
-    }
-    home.0 += 1;
-}
-
-/// A start returned: move the process back to the cgroups noted by `enter`.
-fn leave() -> std::result::Result<(), String> {
-    let mut home = HOME.lock().unwrap_or_else(PoisonError::into_inner);
-    home.0 -= 1;
-    let Some(dirs) = &home.1 else {
-        return Ok(());
-    };
-    let pid = std::process::id().to_string();
-    let mut failed = Vec::new();
-    // Where the process still is, nothing is written: a caller that is not root may not write
-    // there, and liblxc could not move it out either.
-    let now = own_cgroups().unwrap_or_default();
-    for d in dirs.iter().filter(|d| !now.contains(d)) {
-        let procs = d.join("cgroup.procs");
-        if let Err(e) = fs::write(&procs, &pid) {
-            failed.push(format!("{}: {e}", procs.display()));
-        }
-    }
-    if home.0 == 0 {
-        home.1 = None;
-    }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(failed.join("; "))
     }
 }
 

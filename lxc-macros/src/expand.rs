@@ -96,6 +96,7 @@ fn contract_doc(c: &Checked) -> Vec<String> {
         Blocks::Polls => say("Blocks up to its timeout, and never reports [`Timeout`](liblxc::ErrorKind::Timeout) before it has passed: while the container cannot be asked yet, it asks again.".into()),
         Blocks::Monitor => say("Asks the container's monitor, which answers at once.".into()),
         Blocks::Long(why) => say(format!("Blocks {why}.")),
+        Blocks::Bounded(why, ms) => say(format!("Blocks {why}, which liblxc does not bound: it runs in a child that is killed, with every process it started, after the handle's call limit ([`Container::set_call_limit`](liblxc::Container::set_call_limit); {} s when none is set), which is [`Timeout`](liblxc::ErrorKind::Timeout).", ms / 1000)),
         Blocks::Killed(ms) => say(format!("liblxc's own member has no bound: it runs in a child that is killed after {} s (or at the deadline the method names), which is [`Timeout`](liblxc::ErrorKind::Timeout).", ms / 1000)),
     }
     if m.in_child {

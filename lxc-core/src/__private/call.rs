@@ -349,8 +349,12 @@ impl<'a> Call<'a> {
         if let Some(log) = log {
             let _ = self.child_log.set(log);
         }
+        let limit = self.handle.and_then(Handle::call_limit);
         let deadline = match (NEXT_CHILD_DEADLINE.take(), self.member.blocks) {
             (Some(d), _) => Some(d),
+            (None, lxc_api::Blocks::Bounded(_, ms)) => {
+                Some(limit.unwrap_or(Duration::from_millis(ms.into())))
+            }
             (None, lxc_api::Blocks::Killed(ms)) => Some(Duration::from_millis(ms.into())),
             (None, _) => None,
         };

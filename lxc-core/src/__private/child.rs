@@ -156,6 +156,10 @@ fn in_child<C: ChildValue>(f: &mut impl FnMut() -> C, log: c_int, out: c_int) ->
         }
     }
     let _guard = ExitOnUnwind;
+    // What liblxc starts and leaves (a start's monitor once its first child exits, a template's
+    // children) stays below this child, so that a deadline can end all of it (`kill_tree`).
+    // SAFETY: a prctl on this (child) process only.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
     if log >= 0 {
         log_to(log);
     }
@@ -221,7 +225,7 @@ fn parent<C: ChildValue>(
     read: OwnedFd,
     deadline: Option<Duration>,
 ) -> Option<Ran<C>> {
-    let end = deadline.map(|d| std::time::Instant::now() + d);
+    let end = deadline.and_then(|d| std::time::Instant::now().checked_add(d));
     let mut buf = vec![0u8; MAX];
     let mut got = 0;
     loop {
@@ -236,11 +240,9 @@ fn parent<C: ChildValue>(
             // SAFETY: one pollfd on a descriptor this call owns.
             let n = unsafe { libc::poll(&mut p, 1, ms) };
             if n == 0 {
-                // SAFETY: the child this call forked; reaped at once.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                    reap(pid);
-                }
+                kill_tree(pid);
+                // SAFETY: the child this call forked, killed.
+                unsafe { reap(pid) };
                 return Some(Ran {
                     value: C::FAILED,
                     killed: true,
@@ -273,6 +275,55 @@ fn parent<C: ChildValue>(
         value: C::decode(&buf[..got]),
         killed: false,
     })
+}
+
+/// Stops the child `pid` and every process below it (what the template, the hooks or the
+/// monitor it started are running), then kills them all: nothing a call that ran out of time
+/// started goes on in the background. Processes are stopped before their children are listed, so
+/// none can fork one that is missed; the listing repeats until it finds no new one.
+fn kill_tree(pid: libc::pid_t) {
+    let mut all = vec![pid];
+    let mut at = 0;
+    while at < all.len() {
+        let p = all[at];
+        at += 1;
+        // SAFETY: a signal to a process below this call's child (or the child itself), which is
+        // not reaped yet, so its pid and its children's cannot be reused by others.
+        unsafe { libc::kill(p, libc::SIGSTOP) };
+        for child in children(p) {
+            if !all.contains(&child) {
+                all.push(child);
+            }
+        }
+        if at == all.len() {
+            // Once more from the top: a fork that was under way when its parent stopped.
+            for child in all.clone().into_iter().flat_map(children) {
+                if !all.contains(&child) {
+                    all.push(child);
+                }
+            }
+        }
+    }
+    for p in all {
+        // SAFETY: as above.
+        unsafe { libc::kill(p, libc::SIGKILL) };
+    }
+}
+
+/// The children of every thread of `pid` (`/proc/<pid>/task/<tid>/children`).
+fn children(pid: libc::pid_t) -> Vec<libc::pid_t> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|text| {
+            text.split_whitespace()
+                .filter_map(|c| c.parse().ok())
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }
 
 /// Waits for the child `pid` (retrying on EINTR). A caller that ignores SIGCHLD or reaps every

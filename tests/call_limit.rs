@@ -1,0 +1,123 @@
+//! Every member that waits for something liblxc never gives up on has a bound (issue 11): a
+//! template or a hook that never ends made `create` and `start` block for ever. With a call
+//! limit, the call returns `Timeout`, nothing it started goes on running, and what it made is
+//! gone.
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use liblxc::{Container, ErrorKind, State};
+
+/// A script that never ends (a template or a hook), at a path no other test uses: the marker
+/// that tells whether anything still runs it.
+fn endless(dir: &Path, name: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, "#!/bin/sh\nwhile :; do sleep 1; done\n").expect("write script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// The processes whose command line names `path`.
+fn running(path: &Path) -> Vec<String> {
+    let needle = path.as_os_str().as_encoded_bytes();
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .filter_map(|e| {
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            cmdline
+                .windows(needle.len())
+                .any(|w| w == needle)
+                .then(|| String::from_utf8_lossy(&cmdline).replace('\0', " "))
+        })
+        .collect()
+}
+
+#[test]
+fn the_limit_is_per_handle_and_its_clones_inherit_it() {
+    let _watchdog = common::watchdog(Duration::from_secs(60));
+    let c = Container::new("limit-api").expect("new");
+    assert_eq!(c.call_limit(), None, "no limit until one is set");
+    c.set_call_limit(Some(Duration::from_secs(7)));
+    assert_eq!(c.call_limit(), Some(Duration::from_secs(7)));
+    let d = c.try_clone().expect("try_clone");
+    assert_eq!(d.call_limit(), Some(Duration::from_secs(7)));
+    d.set_call_limit(None);
+    assert_eq!(d.call_limit(), None);
+    assert_eq!(c.call_limit(), Some(Duration::from_secs(7)));
+    assert!(liblxc::DEFAULT_START_STOP_LIMIT >= Duration::from_secs(60));
+    assert!(liblxc::DEFAULT_STORAGE_LIMIT >= liblxc::DEFAULT_START_STOP_LIMIT);
+}
+
+#[test]
+fn a_template_that_never_ends_gives_timeout_and_leaves_nothing() {
+    let _watchdog = common::watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let template = endless(scripts.path(), "endless-template");
+    let before = lx.tree();
+    let c = lx.container("endless");
+    c.set_call_limit(Some(Duration::from_secs(2)));
+    let started = Instant::now();
+    let e = c
+        .create(template.to_str().expect("utf-8 path"))
+        .expect_err("a template that never ends cannot succeed");
+    let took = started.elapsed();
+    eprintln!("{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        e.to_string().contains("2 s") || e.to_string().contains("2s"),
+        "names the limit: {e}"
+    );
+    // Generous: the limit is 2 s; without it the call never returns (the watchdog ends it).
+    assert!(took < Duration::from_secs(120), "took {took:?}");
+    assert!(
+        common::eventually(Duration::from_secs(30), || running(&template).is_empty()),
+        "the template still runs: {:?}",
+        running(&template)
+    );
+    assert!(!c.is_defined());
+    common::assert_same_tree(&before, &lx.tree());
+}
+
+#[test]
+fn a_hook_that_never_ends_gives_timeout_and_the_container_can_start_again() {
+    let _watchdog = common::watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let hook = endless(scripts.path(), "endless-hook");
+    let c = lx.busybox("hooked");
+    c.set_config_item("lxc.hook.pre-start", hook.to_str().expect("utf-8 path"))
+        .expect("set the hook");
+    c.set_call_limit(Some(Duration::from_secs(3)));
+    let started = Instant::now();
+    let e = c.start().expect_err("a pre-start hook that never ends");
+    let took = started.elapsed();
+    eprintln!("{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(took < Duration::from_secs(120), "took {took:?}");
+    assert!(
+        common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
+        "the hook still runs: {:?}",
+        running(&hook)
+    );
+    assert!(
+        common::eventually(Duration::from_secs(30), || c.state().ok()
+            == Some(State::Stopped)),
+        "the half-started container is gone: {:?}",
+        c.state()
+    );
+    c.clear_config_item("lxc.hook.pre-start")
+        .expect("clear the hook");
+    c.set_call_limit(None);
+    c.start().expect("starts without the hook");
+    assert!(c.is_running());
+    c.stop().expect("stop");
+}
