@@ -73,7 +73,7 @@ fn a_template_that_never_ends_gives_timeout_and_leaves_nothing() {
     eprintln!("{e}");
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(
-        e.to_string().contains("2 s") || e.to_string().contains("2s"),
+        e.to_string().contains("within 2s (the call limit)"),
         "names the limit: {e}"
     );
     // Generous: the limit is 2 s; without it the call never returns (the watchdog ends it).
@@ -102,11 +102,19 @@ fn a_hook_that_never_ends_gives_timeout_and_the_container_can_start_again() {
     let took = started.elapsed();
     eprintln!("{e}");
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        e.to_string().contains("within 3s (the call limit)"),
+        "names the limit: {e}"
+    );
     assert!(took < Duration::from_secs(120), "took {took:?}");
     assert!(
         common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
         "the hook still runs: {:?}",
         running(&hook)
+    );
+    assert!(
+        e.to_string().ends_with("the container is stopped now"),
+        "{e}"
     );
     assert!(
         common::eventually(Duration::from_secs(30), || c.state().ok()
@@ -120,4 +128,82 @@ fn a_hook_that_never_ends_gives_timeout_and_the_container_can_start_again() {
     c.start().expect("starts without the hook");
     assert!(c.is_running());
     c.stop().expect("stop");
+}
+
+#[test]
+fn a_clone_hook_that_never_ends_gives_timeout_and_leaves_no_copy_in_clone_snapshot_or_rename() {
+    let _watchdog = common::watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let hook = endless(scripts.path(), "endless-clone-hook");
+    let c = lx.busybox("orig");
+    c.set_config_item("lxc.hook.clone", hook.to_str().expect("utf-8 path"))
+        .expect("set the hook");
+    c.save_config(None).expect("save");
+    let before = lx.tree();
+    c.set_call_limit(Some(Duration::from_secs(3)));
+    let e = c
+        .clone_with(
+            Some("copy"),
+            None,
+            liblxc::CloneFlags::empty(),
+            None,
+            None,
+            0,
+            &[] as &[&str],
+        )
+        .expect_err("a clone hook that never ends");
+    eprintln!("{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
+        "the hook still runs: {:?}",
+        running(&hook)
+    );
+    assert!(!lx.container("copy").is_defined());
+    common::assert_same_tree(&before, &lx.tree());
+
+    // A snapshot and a rename are clones too, with the same hook.
+    let e = c
+        .snapshot(None)
+        .expect_err("a snapshot whose clone hook never ends");
+    eprintln!("{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    let e = c
+        .rename("renamed")
+        .expect_err("a rename whose clone hook never ends");
+    eprintln!("{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
+        "the hook still runs: {:?}",
+        running(&hook)
+    );
+    assert!(c.is_defined());
+    common::assert_same_tree(&before, &lx.tree());
+}
+
+#[test]
+fn a_destroy_hook_that_never_ends_gives_timeout_and_keeps_the_container() {
+    let _watchdog = common::watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let hook = endless(scripts.path(), "endless-destroy-hook");
+    let c = lx.busybox("doomed");
+    c.set_config_item("lxc.hook.destroy", hook.to_str().expect("utf-8 path"))
+        .expect("set the hook");
+    c.set_call_limit(Some(Duration::from_secs(3)));
+    let e = c.destroy().expect_err("a destroy hook that never ends");
+    eprintln!("{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
+        "the hook still runs: {:?}",
+        running(&hook)
+    );
+    assert!(c.is_defined(), "the hook runs before anything is removed");
+    c.clear_config_item("lxc.hook.destroy")
+        .expect("clear the hook");
+    c.destroy().expect("destroy without the hook");
+    assert!(!c.is_defined());
 }

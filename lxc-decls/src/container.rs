@@ -433,8 +433,24 @@ impl Container {
 
     /// Renames the stopped container (a clone and a destroy). This handle keeps the old name: open
     /// a new `Container` for `new_name`.
-    #[lxc_method(rename)]
+    #[lxc_method(rename, pre = Self::rename_target, explain = Self::undo_rename)]
     pub fn rename(&self, new_name: &str) -> Result<()>;
+
+    /// Notes the directory a rename copies to (see `made.rs`).
+    fn rename_target(&self, new_name: &str) -> Result<crate::made::Made> {
+        Ok(crate::made::Made::dir(self.config_path()?.join(new_name)))
+    }
+
+    /// A rename that ran out of its call limit leaves no half-made copy.
+    #[cold]
+    fn undo_rename(
+        &self,
+        e: lxc_core::Error,
+        made: &crate::made::Made,
+        _: &str,
+    ) -> lxc_core::Error {
+        made.undo(e)
+    }
 
     /// Asks the container to reboot (sends `lxc.signal.reboot`, or SIGINT) and returns at once.
     #[lxc_method(reboot, pre = Self::reap_held_children)]

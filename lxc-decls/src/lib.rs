@@ -50,6 +50,7 @@ mod freeze;
 mod keys;
 mod lifeline;
 pub mod log;
+mod made;
 mod mount;
 mod network;
 mod options;

@@ -11,6 +11,7 @@ use lxc_core::{Error, ErrorKind, Result};
 use lxc_macros::lxc_method;
 
 use crate::flags::CloneFlags;
+use crate::made::Made;
 use crate::Container;
 
 /// One snapshot of a container, as `snapshot_list` reports it.
@@ -83,20 +84,27 @@ impl Container {
 
     /// Checks the comment file, and notes the `snaps` directory if it does not exist yet: liblxc
     /// makes it, and leaves it behind when the snapshot fails (on a full filesystem, say).
-    fn before_snapshot(&self, comment_file: Option<&Path>) -> Result<Option<PathBuf>> {
+    fn before_snapshot(&self, comment_file: Option<&Path>) -> Result<(Option<PathBuf>, Made)> {
         self.readable_comment(comment_file)?;
         if !self.is_defined() {
-            return Ok(None);
+            return Ok((None, Made::default()));
         }
         let snaps = self.config_path()?.join(self.name()).join("snaps");
-        Ok((!snaps.exists()).then_some(snaps))
+        let made = Made::entry_in(snaps.clone());
+        Ok(((!snaps.exists()).then_some(snaps), made))
     }
 
     /// A failed snapshot leaves no `snaps` directory it made (liblxc removes the partial
     /// snapshot itself; `remove_dir` leaves a directory that is not empty alone).
     #[cold]
-    fn undo_snapshot(&self, e: Error, made: &Option<PathBuf>, _: Option<&Path>) -> Error {
-        if let Some(dir) = made {
+    fn undo_snapshot(
+        &self,
+        e: Error,
+        (snaps, copy): &(Option<PathBuf>, Made),
+        _: Option<&Path>,
+    ) -> Error {
+        let e = copy.undo(e);
+        if let Some(dir) = snaps {
             let _ = std::fs::remove_dir(dir);
         }
         e
@@ -195,11 +203,11 @@ impl Container {
     /// [`ErrorKind::NotFound`] when there is no such snapshot (or this container is not defined),
     /// [`ErrorKind::InvalidArgument`] for a name that is not one path component, and
     /// [`ErrorKind::Failed`] with liblxc's reason otherwise.
-    #[lxc_method(snapshot_restore, pre = Self::free_target)]
+    #[lxc_method(snapshot_restore, pre = Self::free_target, explain = Self::undo_restore)]
     pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()>;
 
     /// The container a restore writes must not run, and must not be another that exists.
-    fn free_target(&self, _: &str, new_name: Option<&str>) -> Result<()> {
+    fn free_target(&self, _: &str, new_name: Option<&str>) -> Result<Made> {
         let fail = |kind, why: String| Err(self.error_in(kind, "snapshot_restore", why));
         match new_name.filter(|n| *n != self.name()) {
             None if self.is_running() => {
@@ -220,7 +228,17 @@ impl Container {
             }
             _ => {}
         }
-        Ok(())
+        // A restore over this container destroys it first: nothing of its own to remove.
+        Ok(match new_name.filter(|n| *n != self.name()) {
+            Some(n) => Made::dir(self.config_path()?.join(n)),
+            None => Made::default(),
+        })
+    }
+
+    /// A restore that ran out of its call limit leaves no half-made container.
+    #[cold]
+    fn undo_restore(&self, e: Error, made: &Made, _: &str, _: Option<&str>) -> Error {
+        made.undo(e)
     }
 
     /// Destroys snapshot `name` (`snap0`, as [`Container::snapshots`] names them).
@@ -328,7 +346,7 @@ impl Container {
 
     /// liblxc's `clone`; its result cannot start on liblxc 5.0 (see [`Container::clone_with`]).
     #[allow(clippy::too_many_arguments)]
-    #[lxc_method(clone)]
+    #[lxc_method(clone, pre = Self::clone_target, explain = Self::undo_clone)]
     pub(crate) fn clone_member(
         &self,
         new_name: Option<&str>,
@@ -339,6 +357,43 @@ impl Container {
         new_size: u64,
         hook_args: &[impl AsRef<OsStr>],
     ) -> Result<Container>;
+
+    /// Notes the directory a clone makes (see `made.rs`).
+    #[allow(clippy::too_many_arguments)]
+    fn clone_target(
+        &self,
+        new_name: Option<&str>,
+        lxcpath: Option<&Path>,
+        _: CloneFlags,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: u64,
+        _: &[impl AsRef<OsStr>],
+    ) -> Result<Made> {
+        let lxcpath = match lxcpath {
+            Some(p) => p.to_owned(),
+            None => self.config_path()?,
+        };
+        Ok(Made::dir(lxcpath.join(new_name.unwrap_or(self.name()))))
+    }
+
+    /// A clone that ran out of its call limit leaves no half-made copy.
+    #[cold]
+    #[allow(clippy::too_many_arguments)]
+    fn undo_clone(
+        &self,
+        e: Error,
+        made: &Made,
+        _: Option<&str>,
+        _: Option<&Path>,
+        _: CloneFlags,
+        _: Option<&str>,
+        _: Option<&str>,
+        _: u64,
+        _: &[impl AsRef<OsStr>],
+    ) -> Error {
+        made.undo(e)
+    }
 
     /// Copies the stopped container as `new_name` in the same lxcpath and opens the copy.
     ///

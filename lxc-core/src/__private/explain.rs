@@ -83,7 +83,7 @@ impl Call<'_> {
         let facts = Facts {
             after_timeout: self
                 .handle
-                .filter(|_| kind == ErrorKind::Timeout && m.timed())
+                .filter(|_| kind == ErrorKind::Timeout && (m.timed() || facts.killed.is_some()))
                 .map(super::contract::condition),
             ..facts
         };
@@ -160,12 +160,30 @@ impl Call<'_> {
     }
 }
 
+/// The container's condition after a timeout, as the end of a reason.
+fn now(after_timeout: Option<Condition>) -> &'static str {
+    match after_timeout {
+        Some(Condition::Undefined) => "; the container is not defined now",
+        Some(Condition::Stopped) => "; the container is stopped now",
+        Some(Condition::Running) => "; the container is running now",
+        Some(Condition::Frozen) => "; the container is frozen now",
+        None => "",
+    }
+}
+
 /// The reason, from the most specific fact.
 fn reason(f: &Facts, m: &Member, kind: ErrorKind) -> Cow<'static, str> {
     if let (None, Some(d)) = (&f.state, f.killed) {
         return Cow::Owned(format!(
-            "liblxc's {} did not return within {d:?}; the child it ran in was killed",
-            m.name
+            "liblxc's {} did not return within {d:?} ({}): it was killed with every process it started{}",
+            m.name,
+            match m.blocks {
+                lxc_api::Blocks::Bounded(..) => "the call limit",
+                _ => "its timeout",
+            },
+            // A member that writes has its half-made result removed after this (a create
+            // defines the container for a moment): the state now would mislead.
+            if m.writes { "" } else { now(f.after_timeout) }
         ));
     }
     if let (None, None, Some(s)) = (&f.state, &f.logged, m.silent) {
@@ -196,13 +214,7 @@ fn reason(f: &Facts, m: &Member, kind: ErrorKind) -> Cow<'static, str> {
             "" => "it did not happen",
             what => what,
         };
-        let now = match f.after_timeout {
-            Some(Condition::Undefined) => "; the container is not defined now",
-            Some(Condition::Stopped) => "; the container is stopped now",
-            Some(Condition::Running) => "; the container is running now",
-            Some(Condition::Frozen) => "; the container is frozen now",
-            None => "",
-        };
+        let now = now(f.after_timeout);
         return Cow::Owned(if base.is_empty() {
             format!("{what} within the timeout{now}")
         } else {
