@@ -51,6 +51,8 @@ struct Sample {
     zombies: usize,
     mounts: usize,
     files: usize,
+    /// `lxc.monitor.*` and `lxc.payload.*` cgroups of the soak's containers, in every hierarchy.
+    cgroups: usize,
 }
 
 impl Sample {
@@ -76,22 +78,49 @@ impl Sample {
                 m.lines().filter(|l| l.contains(dir.as_ref())).count()
             }),
             files: tree.len(),
+            cgroups: soak_cgroups(),
         }
     }
 
     fn line(&self, t: Duration, ops: u64) -> String {
         format!(
             "soak t={:>5}s ops={ops:>6} fds={} rss={:.1}MiB threads={} zombies={} mounts={} \
-             files={}",
+             files={} cgroups={}",
             t.as_secs(),
             self.fds,
             self.rss_kib as f64 / 1024.0,
             self.threads,
             self.zombies,
             self.mounts,
-            self.files
+            self.files,
+            self.cgroups
         )
     }
+}
+
+/// The cgroups liblxc makes for the soak's containers (`w<thread>-<what>`), in every hierarchy:
+/// a monitor that cannot remove its cgroup leaves one per start.
+fn soak_cgroups() -> usize {
+    let mut roots = vec![std::path::PathBuf::from("/sys/fs/cgroup")];
+    if let Ok(dirs) = std::fs::read_dir("/sys/fs/cgroup") {
+        roots.extend(dirs.flatten().map(|d| d.path()).filter(|p| p.is_dir()));
+    }
+    roots
+        .iter()
+        .filter_map(|root| std::fs::read_dir(root).ok())
+        .flat_map(|dirs| dirs.flatten())
+        .filter(|d| {
+            d.file_name().to_str().is_some_and(|n| {
+                ["lxc.monitor.w", "lxc.payload.w"]
+                    .iter()
+                    .filter_map(|p| n.strip_prefix(p))
+                    .any(|rest| {
+                        rest.split_once('-')
+                            .is_some_and(|(id, _)| id.parse::<u32>().is_ok())
+                    })
+            })
+        })
+        .count()
 }
 
 /// What each open descriptor refers to, counted.
@@ -507,6 +536,7 @@ fn main() {
         ("zombies", start.zombies, last.zombies),
         ("mounts", start.mounts, last.mounts),
         ("files in the lxcpath", start.files, last.files),
+        ("monitor and payload cgroups", start.cgroups, last.cgroups),
     ] {
         if b > a {
             grew.push(format!("{what}: {a} -> {b}"));
