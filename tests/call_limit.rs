@@ -19,6 +19,22 @@ fn endless(dir: &Path, name: &str) -> PathBuf {
     path
 }
 
+/// `e` is the call limit's timeout, and nothing runs `script` any more.
+fn assert_timed_out(e: &liblxc::Error, script: &Path) {
+    eprintln!("{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        e.to_string().contains("(the call limit)"),
+        "names the limit: {e}"
+    );
+    assert!(
+        common::eventually(Duration::from_secs(30), || running(script).is_empty()),
+        "{} still runs: {:?}",
+        script.display(),
+        running(script)
+    );
+}
+
 /// The processes whose command line names `path`.
 fn running(path: &Path) -> Vec<String> {
     let needle = path.as_os_str().as_encoded_bytes();
@@ -70,19 +86,13 @@ fn a_template_that_never_ends_gives_timeout_and_leaves_nothing() {
         .create(template.to_str().expect("utf-8 path"))
         .expect_err("a template that never ends cannot succeed");
     let took = started.elapsed();
-    eprintln!("{e}");
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_timed_out(&e, &template);
     assert!(
         e.to_string().contains("within 2s (the call limit)"),
         "names the limit: {e}"
     );
     // Generous: the limit is 2 s; without it the call never returns (the watchdog ends it).
     assert!(took < Duration::from_secs(120), "took {took:?}");
-    assert!(
-        common::eventually(Duration::from_secs(30), || running(&template).is_empty()),
-        "the template still runs: {:?}",
-        running(&template)
-    );
     assert!(!c.is_defined());
     common::assert_same_tree(&before, &lx.tree());
 }
@@ -100,18 +110,12 @@ fn a_hook_that_never_ends_gives_timeout_and_the_container_can_start_again() {
     let started = Instant::now();
     let e = c.start().expect_err("a pre-start hook that never ends");
     let took = started.elapsed();
-    eprintln!("{e}");
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_timed_out(&e, &hook);
     assert!(
         e.to_string().contains("within 3s (the call limit)"),
         "names the limit: {e}"
     );
     assert!(took < Duration::from_secs(120), "took {took:?}");
-    assert!(
-        common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
-        "the hook still runs: {:?}",
-        running(&hook)
-    );
     assert!(
         e.to_string().ends_with("the container is stopped now"),
         "{e}"
@@ -153,13 +157,7 @@ fn a_clone_hook_that_never_ends_gives_timeout_and_leaves_no_copy_in_clone_snapsh
             &[] as &[&str],
         )
         .expect_err("a clone hook that never ends");
-    eprintln!("{e}");
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(
-        common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
-        "the hook still runs: {:?}",
-        running(&hook)
-    );
+    assert_timed_out(&e, &hook);
     assert!(!lx.container("copy").is_defined());
     common::assert_same_tree(&before, &lx.tree());
 
@@ -167,18 +165,11 @@ fn a_clone_hook_that_never_ends_gives_timeout_and_leaves_no_copy_in_clone_snapsh
     let e = c
         .snapshot(None)
         .expect_err("a snapshot whose clone hook never ends");
-    eprintln!("{e}");
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_timed_out(&e, &hook);
     let e = c
         .rename("renamed")
         .expect_err("a rename whose clone hook never ends");
-    eprintln!("{e}");
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(
-        common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
-        "the hook still runs: {:?}",
-        running(&hook)
-    );
+    assert_timed_out(&e, &hook);
     assert!(c.is_defined());
     common::assert_same_tree(&before, &lx.tree());
 }
@@ -194,13 +185,7 @@ fn a_destroy_hook_that_never_ends_gives_timeout_and_keeps_the_container() {
         .expect("set the hook");
     c.set_call_limit(Some(Duration::from_secs(3)));
     let e = c.destroy().expect_err("a destroy hook that never ends");
-    eprintln!("{e}");
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(
-        common::eventually(Duration::from_secs(30), || running(&hook).is_empty()),
-        "the hook still runs: {:?}",
-        running(&hook)
-    );
+    assert_timed_out(&e, &hook);
     assert!(c.is_defined(), "the hook runs before anything is removed");
     c.clear_config_item("lxc.hook.destroy")
         .expect("clear the hook");

@@ -228,24 +228,12 @@ fn a_stopped_container_is_not_running() {
 /// The `lxc.monitor.<name>` cgroups (and their `-<n>` twins) in every hierarchy.
 fn monitor_cgroups(name: &str) -> Vec<PathBuf> {
     let prefix = format!("lxc.monitor.{name}");
-    let mut roots = vec![PathBuf::from("/sys/fs/cgroup")];
-    if let Ok(dirs) = std::fs::read_dir("/sys/fs/cgroup") {
-        roots.extend(dirs.flatten().map(|d| d.path()).filter(|p| p.is_dir()));
-    }
-    roots
-        .iter()
-        .filter_map(|root| std::fs::read_dir(root).ok())
-        .flat_map(|dirs| dirs.flatten())
-        .filter(|d| {
-            d.file_name().to_str().is_some_and(|n| {
-                n == prefix
-                    || n.strip_prefix(&prefix)
-                        .and_then(|rest| rest.strip_prefix('-'))
-                        .is_some_and(|n| n.parse::<u32>().is_ok())
-            })
-        })
-        .map(|d| d.path())
-        .collect()
+    common::lxc_cgroups(|n| {
+        n == prefix
+            || n.strip_prefix(&prefix)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+    })
 }
 
 /// liblxc 5.0.2 moves the process that calls `start` into the new monitor's cgroup, and the

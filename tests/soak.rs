@@ -101,26 +101,16 @@ impl Sample {
 /// The cgroups liblxc makes for the soak's containers (`w<thread>-<what>`), in every hierarchy:
 /// a monitor that cannot remove its cgroup leaves one per start.
 fn soak_cgroups() -> usize {
-    let mut roots = vec![std::path::PathBuf::from("/sys/fs/cgroup")];
-    if let Ok(dirs) = std::fs::read_dir("/sys/fs/cgroup") {
-        roots.extend(dirs.flatten().map(|d| d.path()).filter(|p| p.is_dir()));
-    }
-    roots
-        .iter()
-        .filter_map(|root| std::fs::read_dir(root).ok())
-        .flat_map(|dirs| dirs.flatten())
-        .filter(|d| {
-            d.file_name().to_str().is_some_and(|n| {
-                ["lxc.monitor.w", "lxc.payload.w"]
-                    .iter()
-                    .filter_map(|p| n.strip_prefix(p))
-                    .any(|rest| {
-                        rest.split_once('-')
-                            .is_some_and(|(id, _)| id.parse::<u32>().is_ok())
-                    })
+    common::lxc_cgroups(|n| {
+        ["lxc.monitor.w", "lxc.payload.w"]
+            .iter()
+            .filter_map(|p| n.strip_prefix(p))
+            .any(|rest| {
+                rest.split_once('-')
+                    .is_some_and(|(id, _)| id.parse::<u32>().is_ok())
             })
-        })
-        .count()
+    })
+    .len()
 }
 
 /// What each open descriptor refers to, counted.

@@ -577,3 +577,20 @@ pub fn lxc_include_dir() -> PathBuf {
 pub fn host_lacks(test: &str, facility: &str) {
     eprintln!("\n*** SKIPPED {test}: this host lacks {facility} ***\n");
 }
+
+/// The cgroups, in every hierarchy (the v2 root, and each directory under /sys/fs/cgroup for v1),
+/// whose directory name `wanted` accepts: liblxc's `lxc.monitor.<name>` and `lxc.payload.<name>`.
+#[allow(dead_code)] // not every test binary uses every helper
+pub fn lxc_cgroups(wanted: impl Fn(&str) -> bool) -> Vec<PathBuf> {
+    let mut roots = vec![PathBuf::from("/sys/fs/cgroup")];
+    if let Ok(dirs) = std::fs::read_dir("/sys/fs/cgroup") {
+        roots.extend(dirs.flatten().map(|d| d.path()).filter(|p| p.is_dir()));
+    }
+    roots
+        .iter()
+        .filter_map(|root| std::fs::read_dir(root).ok())
+        .flat_map(|dirs| dirs.flatten())
+        .filter(|d| d.file_name().to_str().is_some_and(&wanted))
+        .map(|d| d.path())
+        .collect()
+}
