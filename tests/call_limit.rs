@@ -192,3 +192,35 @@ fn a_destroy_hook_that_never_ends_gives_timeout_and_keeps_the_container() {
     c.destroy().expect("destroy without the hook");
     assert!(!c.is_defined());
 }
+
+#[test]
+fn a_post_stop_hook_that_never_ends_gives_timeout_instead_of_a_stop_that_hangs() {
+    let _watchdog = common::watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let scripts = tempfile::tempdir().expect("tempdir");
+    let hook = endless(scripts.path(), "endless-post-stop-hook");
+    let c = lx.busybox("stuck");
+    c.set_config_item("lxc.hook.post-stop", hook.to_str().expect("utf-8 path"))
+        .expect("set the hook");
+    c.start().expect("start");
+    common::wait_booted(&c, Duration::from_secs(30));
+    c.set_call_limit(Some(Duration::from_secs(3)));
+    // liblxc's stop waits until the monitor is gone, and the monitor waits for the hook.
+    let e = c.stop().expect_err("a post-stop hook that never ends");
+    eprintln!("{e}");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.to_string().contains("within 3s (the call limit)"), "{e}");
+    // The hook belongs to the container's monitor, not to the call: it still runs, and ending it
+    // lets the monitor finish the stop.
+    assert!(!running(&hook).is_empty(), "the monitor's hook runs on");
+    let _ = std::process::Command::new("pkill")
+        .arg("-f")
+        .arg(&hook)
+        .status();
+    assert!(
+        common::eventually(Duration::from_secs(60), || c.state().ok()
+            == Some(State::Stopped)),
+        "stopped once the hook ended: {:?}",
+        c.state()
+    );
+}

@@ -33,7 +33,13 @@ pub(super) struct Facts {
 type Explainer = fn(&Facts, &Member) -> Option<ErrorKind>;
 
 /// The explainers, in order: the first that names a kind decides the error's kind.
-const KIND_FROM: [Explainer; 7] = [
+const KIND_FROM: [Explainer; 8] = [
+    // A call killed at its call limit ran out of time, whatever state that left the container in
+    // (a stop killed while the monitor runs a post-stop hook leaves it not running).
+    |f, m| {
+        (f.killed.is_some() && matches!(m.blocks, lxc_api::Blocks::Bounded(..)))
+            .then_some(ErrorKind::Timeout)
+    },
     // A container in the wrong state is the cause, whatever errno liblxc made of it.
     |f, _| f.state.as_ref().map(|(k, _)| *k),
     // A full or read-only filesystem under the lxcpath, whatever liblxc made of it.
@@ -173,14 +179,12 @@ fn now(after_timeout: Option<Condition>) -> &'static str {
 
 /// The reason, from the most specific fact.
 fn reason(f: &Facts, m: &Member, kind: ErrorKind) -> Cow<'static, str> {
-    if let (None, Some(d)) = (&f.state, f.killed) {
+    let bounded = matches!(m.blocks, lxc_api::Blocks::Bounded(..));
+    if let (true, Some(d)) = (f.state.is_none() || bounded, f.killed) {
         return Cow::Owned(format!(
             "liblxc's {} did not return within {d:?} ({}): it was killed with every process it started{}",
             m.name,
-            match m.blocks {
-                lxc_api::Blocks::Bounded(..) => "the call limit",
-                _ => "its timeout",
-            },
+            if bounded { "the call limit" } else { "its timeout" },
             // A member that writes has its half-made result removed after this (a create
             // defines the container for a moment): the state now would mislead.
             if m.writes { "" } else { now(f.after_timeout) }
