@@ -315,6 +315,14 @@ impl Container {
     /// Destroys a stopped container: its rootfs and configuration. Fails if it has snapshots, or
     /// overlay copies (clones with [`CloneFlags::SNAPSHOT`](crate::CloneFlags::SNAPSHOT),
     /// [`Ephemeral`](crate::Ephemeral) copies) depend on it: the error names them.
+    ///
+    /// # Errors
+    ///
+    /// [`Running`](lxc_core::ErrorKind::Running) when it runs,
+    /// [`NotFound`](lxc_core::ErrorKind::NotFound) when it is not defined,
+    /// [`Timeout`](lxc_core::ErrorKind::Timeout) at the [call limit](Self::set_call_limit) (a
+    /// destroy hook that never ends; the container stays as far as the hook got), and
+    /// [`Failed`](lxc_core::ErrorKind::Failed) with liblxc's reason otherwise.
     #[lxc_method(destroy, explain = Self::dependent_copies)]
     pub fn destroy(&self) -> Result<()>;
 
@@ -334,7 +342,9 @@ impl Container {
     /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) for a NUL byte or a bad name, and
     /// [`Failed`](lxc_core::ErrorKind::Failed) with liblxc's reason when the template or the
     /// backing store fails. When it fails, the container's directory is removed if this call made
-    /// it (liblxc 5.0 leaves the configuration, the rootfs or a `loop` file behind).
+    /// it (liblxc 5.0 leaves the configuration, the rootfs or a `loop` file behind); that includes
+    /// [`Timeout`](lxc_core::ErrorKind::Timeout), a template still running at the
+    /// [call limit](Self::set_call_limit), which is killed with everything it started.
     #[lxc_method(create, pre = Self::before_create, post = Self::load_created, explain = Self::undo_create)]
     pub fn create_with(
         &self,
@@ -433,6 +443,13 @@ impl Container {
 
     /// Renames the stopped container (a clone and a destroy). This handle keeps the old name: open
     /// a new `Container` for `new_name`.
+    ///
+    /// # Errors
+    ///
+    /// [`Running`](lxc_core::ErrorKind::Running) when it runs,
+    /// [`Timeout`](lxc_core::ErrorKind::Timeout) when the copy is not done at the
+    /// [call limit](Self::set_call_limit) (the half-made copy is removed), and
+    /// [`Failed`](lxc_core::ErrorKind::Failed) with liblxc's reason otherwise.
     #[lxc_method(rename, pre = Self::rename_target, explain = Self::undo_rename)]
     pub fn rename(&self, new_name: &str) -> Result<()>;
 

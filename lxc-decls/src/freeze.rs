@@ -171,8 +171,10 @@ impl Container {
     /// # Errors
     ///
     /// [`ErrorKind::NotRunning`] when the container does not run (liblxc 5.0.2 would report
-    /// success), and [`ErrorKind::Failed`] with liblxc's reason otherwise, also when liblxc
-    /// reports success and the container still runs.
+    /// success), [`ErrorKind::Timeout`] when the monitor is not gone at the
+    /// [call limit](Self::set_call_limit) (a post-stop hook that never ends), and
+    /// [`ErrorKind::Failed`] with liblxc's reason otherwise, also when liblxc reports success and
+    /// the container still runs.
     #[lxc_method(stop, pre = Self::before_stop)]
     pub fn stop(&self) -> Result<()>;
 

@@ -77,8 +77,9 @@ impl Container {
     /// [`ErrorKind::NotFound`] when the container is not defined or `comment_file` does not exist,
     /// [`ErrorKind::InvalidArgument`] when `comment_file` is not a readable regular file or holds a
     /// NUL byte (checked first: liblxc would copy the rootfs, then fail and leave the copy),
-    /// [`ErrorKind::Running`] when the container runs, and [`ErrorKind::Failed`] with liblxc's
-    /// reason otherwise.
+    /// [`ErrorKind::Running`] when the container runs, [`ErrorKind::Timeout`] when the copy is not
+    /// done at the [call limit](Self::set_call_limit) (the half-made snapshot is removed), and
+    /// [`ErrorKind::Failed`] with liblxc's reason otherwise.
     #[lxc_method(snapshot, pre = Self::before_snapshot, explain = Self::undo_snapshot)]
     pub fn snapshot(&self, comment_file: Option<&Path>) -> Result<u32>;
 
@@ -201,8 +202,10 @@ impl Container {
     /// [`ErrorKind::Running`] when restoring over this container while it runs,
     /// [`ErrorKind::AlreadyExists`] when `new_name` is another container that exists,
     /// [`ErrorKind::NotFound`] when there is no such snapshot (or this container is not defined),
-    /// [`ErrorKind::InvalidArgument`] for a name that is not one path component, and
-    /// [`ErrorKind::Failed`] with liblxc's reason otherwise.
+    /// [`ErrorKind::InvalidArgument`] for a name that is not one path component,
+    /// [`ErrorKind::Timeout`] when the copy is not done at the [call limit](Self::set_call_limit)
+    /// (a half-made new container is removed), and [`ErrorKind::Failed`] with liblxc's reason
+    /// otherwise.
     #[lxc_method(snapshot_restore, pre = Self::free_target, explain = Self::undo_restore)]
     pub fn snapshot_restore(&self, name: &str, new_name: Option<&str>) -> Result<()>;
 
@@ -325,7 +328,9 @@ impl Container {
     ///
     /// # Errors
     ///
-    /// As liblxc's `clone` (below), and as [`Container::new_in`] for the copy.
+    /// As liblxc's `clone` (below), and as [`Container::new_in`] for the copy;
+    /// [`ErrorKind::Timeout`] when the copy is not done at the
+    /// [call limit](Self::set_call_limit) (the half-made copy is removed).
     #[allow(clippy::too_many_arguments)] // it mirrors liblxc's `clone`; typed options wrap it
     pub fn clone_with(
         &self,
