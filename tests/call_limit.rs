@@ -35,6 +35,23 @@ fn assert_timed_out(e: &liblxc::Error, script: &Path) {
     );
 }
 
+/// Ends the processes that run `script`.
+fn end(script: &Path) {
+    let _ = std::process::Command::new("pkill")
+        .arg("-f")
+        .arg(script)
+        .status();
+}
+
+/// Ends the processes that run a script when dropped.
+struct EndOnDrop(PathBuf);
+
+impl Drop for EndOnDrop {
+    fn drop(&mut self) {
+        end(&self.0);
+    }
+}
+
 /// The processes whose command line names `path`.
 fn running(path: &Path) -> Vec<String> {
     let needle = path.as_os_str().as_encoded_bytes();
@@ -199,6 +216,8 @@ fn a_post_stop_hook_that_never_ends_gives_timeout_instead_of_a_stop_that_hangs()
     let lx = lxcpath!();
     let scripts = tempfile::tempdir().expect("tempdir");
     let hook = endless(scripts.path(), "endless-post-stop-hook");
+    // The hook is the monitor's, not the call's: it is ended here even when the test fails.
+    let _ends_the_hook = EndOnDrop(hook.clone());
     let c = lx.busybox("stuck");
     c.set_config_item("lxc.hook.post-stop", hook.to_str().expect("utf-8 path"))
         .expect("set the hook");
@@ -213,14 +232,41 @@ fn a_post_stop_hook_that_never_ends_gives_timeout_instead_of_a_stop_that_hangs()
     // The hook belongs to the container's monitor, not to the call: it still runs, and ending it
     // lets the monitor finish the stop.
     assert!(!running(&hook).is_empty(), "the monitor's hook runs on");
-    let _ = std::process::Command::new("pkill")
-        .arg("-f")
-        .arg(&hook)
-        .status();
+    end(&hook);
     assert!(
         common::eventually(Duration::from_secs(60), || c.state().ok()
             == Some(State::Stopped)),
         "stopped once the hook ended: {:?}",
         c.state()
     );
+}
+
+/// The program [`a_start_returns_when_the_monitor_keeps_inherited_descriptors`] runs: this test
+/// binary again, with `LISTEN_FDS` set. A no-op in a normal run.
+#[test]
+fn start_with_listen_fds_child() {
+    let Some(lxcpath) = std::env::var_os("LXC_RS_LISTEN_FDS_CHILD") else {
+        return;
+    };
+    let c = Container::new_in("kept", lxcpath).expect("open");
+    c.set_call_limit(Some(Duration::from_secs(60)));
+    c.start().expect("start returns with the monitor running");
+    c.stop().expect("stop");
+}
+
+/// With `LISTEN_FDS` set (a socket-activated service), liblxc's monitor keeps the descriptors it
+/// inherits, among them the pipe the forked start sends its result through: the caller waited for
+/// that pipe's end, that is for the monitor to exit, and the start ran into its call limit.
+#[test]
+fn a_start_returns_when_the_monitor_keeps_inherited_descriptors() {
+    let _watchdog = common::watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    lx.busybox("kept");
+    let status = std::process::Command::new(std::env::current_exe().expect("this test binary"))
+        .args(["--exact", "start_with_listen_fds_child", "--nocapture"])
+        .env("LXC_RS_LISTEN_FDS_CHILD", lx.path())
+        .env("LISTEN_FDS", "1000")
+        .status()
+        .expect("run the child");
+    assert!(status.success(), "the child: {status}");
 }

@@ -164,8 +164,14 @@ fn in_child<C: ChildValue>(f: &mut impl FnMut() -> C, log: c_int, out: c_int) ->
         log_to(log);
     }
     let value = f();
-    let mut buf = [0u8; MAX];
-    let n = value.encode(&mut buf);
+    // The length first: the parent stops reading once it has the value, without waiting for the
+    // pipe's end (a monitor that keeps inherited descriptors, as with `LISTEN_FDS`, holds it).
+    let mut buf = [0u8; 4 + MAX];
+    let (head, body) = buf.split_at_mut(4);
+    let body: &mut [u8; MAX] = body.try_into().unwrap_or_else(|_| unreachable!());
+    let len = value.encode(body);
+    head.copy_from_slice(&(len as u32).to_ne_bytes());
+    let n = 4 + len;
     let mut done = 0;
     while done < n {
         // SAFETY: writes the rest of `buf[..n]` to the pipe.
@@ -226,9 +232,13 @@ fn parent<C: ChildValue>(
     deadline: Option<Duration>,
 ) -> Option<Ran<C>> {
     let end = deadline.and_then(|d| std::time::Instant::now().checked_add(d));
-    let mut buf = vec![0u8; MAX];
+    let mut buf = vec![0u8; 4 + MAX];
     let mut got = 0;
-    loop {
+    // The value's length, once its 4 bytes are in.
+    let wanted = |got: usize, buf: &[u8]| {
+        (got >= 4).then(|| 4 + u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize)
+    };
+    while wanted(got, &buf).is_none_or(|n| got < n.min(buf.len())) {
         if let Some(end) = end {
             let left = end.saturating_duration_since(std::time::Instant::now());
             let ms = c_int::try_from(left.as_millis()).unwrap_or(c_int::MAX);
@@ -271,8 +281,9 @@ fn parent<C: ChildValue>(
     drop(read);
     // SAFETY: the child this call forked.
     unsafe { reap(pid) };
-    (got > 0).then(|| Ran {
-        value: C::decode(&buf[..got]),
+    let n = wanted(got, &buf).filter(|n| *n <= got)?;
+    Some(Ran {
+        value: C::decode(&buf[4..n]),
         killed: false,
     })
 }
