@@ -216,6 +216,10 @@ pub const DEFAULT_START_STOP_LIMIT: Duration = Handle::DEFAULT_START_STOP_LIMIT;
 /// [call limit](Container::set_call_limit) is set.
 pub const DEFAULT_STORAGE_LIMIT: Duration = Handle::DEFAULT_STORAGE_LIMIT;
 
+/// The longest configuration key [`Container::running_config_item`] sends to the monitor (liblxc's
+/// keys are far shorter; its monitor takes at most 16 KiB of data per command).
+pub const MAX_KEY_LEN: usize = 4096;
+
 /// The declarations: one per member of `struct lxc_container`.
 impl Container {
     /// Opens the container `name` in `lxcpath` (`None`: the default lxcpath).
@@ -541,14 +545,38 @@ impl Container {
     ///
     /// # Errors
     ///
-    /// A value that is not UTF-8 is [`InvalidData`](lxc_core::ErrorKind::InvalidData): read it
-    /// with [`Container::running_config_item_bytes`].
-    #[lxc_method(get_running_config_item)]
+    /// A key longer than [`MAX_KEY_LEN`] bytes is
+    /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument), before the monitor is asked (it
+    /// would drop the connection while the key is still being sent). A value that is not UTF-8 is
+    /// [`InvalidData`](lxc_core::ErrorKind::InvalidData): read it with
+    /// [`Container::running_config_item_bytes`].
+    #[lxc_method(get_running_config_item, pre = Self::key_fits)]
     pub fn running_config_item(&self, key: &str) -> Result<String>;
 
     /// The value of a configuration item in the running container's monitor, byte for byte.
-    #[lxc_method(get_running_config_item)]
+    ///
+    /// # Errors
+    ///
+    /// As [`Container::running_config_item`], but any bytes are a value.
+    #[lxc_method(get_running_config_item, pre = Self::key_fits)]
     pub fn running_config_item_bytes(&self, key: &str) -> Result<Vec<u8>>;
+
+    /// Refuses a key no configuration has: the monitor reads a command's data up to a limit and
+    /// resets the connection past it, so a long key got `Failed` ("Connection reset by peer") or
+    /// `NotFound`, depending on how far it was sent when the monitor gave up.
+    fn key_fits(&self, key: &str) -> Result<()> {
+        if key.len() > MAX_KEY_LEN {
+            return Err(self.error_in(
+                lxc_core::ErrorKind::InvalidArgument,
+                "get_running_config_item",
+                format!(
+                    "the key is {} bytes long; no configuration key is longer than {MAX_KEY_LEN}",
+                    key.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
 
     /// The configuration keys under `prefix` (`None`: every key liblxc supports). With a prefix,
     /// liblxc gives the sub-keys without it: `keys(Some("lxc.net.0"))` lists `"type"`, `"link"`, … as

@@ -64,7 +64,7 @@ pub use aio::{AsyncChild, AsyncContainer};
 pub use cgroup::CgroupVersion;
 pub use console::ConsoleFd;
 pub use container::Container;
-pub use container::{DEFAULT_START_STOP_LIMIT, DEFAULT_STORAGE_LIMIT};
+pub use container::{DEFAULT_START_STOP_LIMIT, DEFAULT_STORAGE_LIMIT, MAX_KEY_LEN};
 pub use criu::{
     AfterCheckpoint, CriuVerbosity, FeatureCheck, MigrateCommand, MigrateFeatures, MigrateOptions,
     MigrateOutcome, PageServer,
