@@ -155,6 +155,66 @@ fn named_copy_with_configuration_and_bind_mounts() {
     assert_only_base(lx.path());
 }
 
+/// A post-stop hook that sleeps, then notes that it ran in `marker`.
+fn slow_post_stop_hook(dir: &Path, marker: &Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let hook = dir.join("slow-post-stop");
+    std::fs::write(
+        &hook,
+        format!("#!/bin/sh\nsleep 2\necho ran >> '{}'\n", marker.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    hook
+}
+
+/// A start that fails returns once liblxc's monitor has finished its cleanup (the post-stop
+/// hooks, and for an ephemeral copy its removal), not while the monitor still works: the caller
+/// then removing what is left raced the monitor's own removal, and the base's `lxc_snapshots`
+/// kept naming a copy that was gone (seen once in CI).
+#[test]
+fn a_failed_start_returns_after_the_monitor_cleaned_up() {
+    let _w = watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let base = lx.busybox("base");
+    let scripts = tempfile::tempdir().unwrap();
+    let marker = scripts.path().join("post-stop-ran");
+    let hook = slow_post_stop_hook(scripts.path(), &marker);
+    let hook = hook.to_str().unwrap();
+    let gone = tempfile::tempdir().unwrap();
+    let source = gone.path().to_path_buf();
+    drop(gone);
+    let mount = format!("{} mnt/gone none bind,create=dir 0 0", source.display());
+
+    // A plain container whose start fails at the mount.
+    let plain = lx.busybox("plain");
+    plain.set_config_item("lxc.hook.post-stop", hook).unwrap();
+    plain.set_config_item("lxc.mount.entry", &mount).unwrap();
+    plain.start().expect_err("a missing bind source");
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap_or_default(),
+        "ran\n",
+        "start returned before the monitor's post-stop hook ended"
+    );
+    plain.destroy().unwrap();
+
+    // An ephemeral copy whose start fails the same way: the monitor removes it, and nothing is left.
+    std::fs::remove_file(&marker).unwrap();
+    let err = base
+        .ephemeral()
+        .config("lxc.hook.post-stop", hook)
+        .config("lxc.mount.entry", &mount)
+        .start()
+        .expect_err("a missing bind source");
+    assert!(!err.to_string().is_empty());
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap_or_default(),
+        "ran\n",
+        "the copy's post-stop hook ran once"
+    );
+    assert_only_base(lx.path());
+}
+
 #[test]
 fn failed_starts_leave_nothing() {
     let _w = watchdog(Duration::from_secs(300));

@@ -97,7 +97,7 @@ pub const MEMBERS: &[Member] = &[
     method("start", "bool", &[a("int", "useinit", IntBool), a("char * const *", "argv", StrArray)], Err::False, Proto::Unit, "0.9.0")
         .needs(Stopped)
         .in_child()
-        .blocks(Bounded("until the container's init runs (and the hooks before it end)", START_STOP_MS))
+        .blocks(Bounded("until the container's init runs (and the hooks before it end), or after a failure until its monitor has cleaned up (post-stop hooks, an ephemeral container's removal)", START_STOP_MS))
         .fails(RETURNS_FALSE),
     Member::new(Variadic("C-variadic: `start` with an argv array covers it"), "startl", "bool", &[a("int", "useinit", IntBool)], Err::False, Proto::Unit, "0.9.0"),
     // liblxc 5.0.2 returns true for a container that does not run, and for one that is not

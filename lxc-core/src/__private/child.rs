@@ -31,6 +31,9 @@ pub trait ChildValue: Sized {
 
     /// The value from the bytes the child wrote.
     fn decode(bytes: &[u8]) -> Self;
+
+    /// Whether the value says the call succeeded. Runs in the child.
+    fn succeeded(&self) -> bool;
 }
 
 impl ChildValue for bool {
@@ -44,6 +47,10 @@ impl ChildValue for bool {
     fn decode(bytes: &[u8]) -> bool {
         bytes == [1]
     }
+
+    fn succeeded(&self) -> bool {
+        *self
+    }
 }
 
 impl ChildValue for c_int {
@@ -56,6 +63,10 @@ impl ChildValue for c_int {
 
     fn decode(bytes: &[u8]) -> c_int {
         <[u8; 4]>::try_from(bytes).map_or(-1, c_int::from_ne_bytes)
+    }
+
+    fn succeeded(&self) -> bool {
+        *self >= 0
     }
 }
 
@@ -106,6 +117,10 @@ impl ChildValue for *mut LxcContainer {
         // SAFETY: two NUL-terminated strings that outlive the call; the result is a new reference
         // the caller owns, or NULL.
         unsafe { ffi::lxcrs_v1_lxc_container_new(name.as_ptr(), path.as_ptr()) }
+    }
+
+    fn succeeded(&self) -> bool {
+        !self.is_null()
     }
 }
 
@@ -164,6 +179,12 @@ fn in_child<C: ChildValue>(f: &mut impl FnMut() -> C, log: c_int, out: c_int) ->
         log_to(log);
     }
     let value = f();
+    if !value.succeeded() {
+        // A failed call returns when liblxc has finished cleaning up after it: a start that
+        // failed returns while its monitor still runs the post-stop hooks and, for an ephemeral
+        // container, destroys it; the caller must not race that cleanup (nor find the monitor).
+        reap_all();
+    }
     // The length first: the parent stops reading once it has the value, without waiting for the
     // pipe's end (a monitor that keeps inherited descriptors, as with `LISTEN_FDS`, holds it).
     let mut buf = [0u8; 4 + MAX];
@@ -186,6 +207,17 @@ fn in_child<C: ChildValue>(f: &mut impl FnMut() -> C, log: c_int, out: c_int) ->
     }
     // SAFETY: ends the forked child without running the caller's exit handlers.
     unsafe { libc::_exit(0) }
+}
+
+/// In the child (a subreaper): waits until every process below it has ended.
+fn reap_all() {
+    loop {
+        // SAFETY: reaps any child of this process (or one it inherited as a subreaper).
+        let r = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::__WALL) };
+        if r < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            return;
+        }
+    }
 }
 
 /// In the child: liblxc's process-wide log, and stderr, go to the memfd `fd` (appending, like
