@@ -17,6 +17,48 @@
 #include <lxc/lxccontainer.h>
 #include <lxc/version.h>
 
+#ifdef LXCRS_DLOPEN
+#include <dlfcn.h>
+#include <pthread.h>
+
+/*
+ * The `dlopen` feature: liblxc is not linked but loaded when first needed, from $LXC_RS_LIBLXC when
+ * set, else "liblxc.so.1" (the soname of every liblxc since 1.0). Only the free functions are symbols;
+ * members are function pointers in struct lxc_container, reached through a container liblxc made.
+ */
+static void *lxcrs_dl_handle;
+static char lxcrs_dl_why[512];
+static pthread_once_t lxcrs_dl_once = PTHREAD_ONCE_INIT;
+
+static void lxcrs_dl_load(void)
+{
+	const char *path = getenv("LXC_RS_LIBLXC");
+	const char *why;
+
+	if (!path || !*path)
+		path = "liblxc.so.1";
+	lxcrs_dl_handle = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+	if (lxcrs_dl_handle)
+		return;
+	why = dlerror();
+	snprintf(lxcrs_dl_why, sizeof(lxcrs_dl_why), "%s", why ? why : path);
+}
+
+/* The address of liblxc's symbol `name`, or NULL when liblxc cannot be loaded or lacks it. */
+void *lxcrs_glue_dl_sym(const char *name)
+{
+	pthread_once(&lxcrs_dl_once, lxcrs_dl_load);
+	return lxcrs_dl_handle ? dlsym(lxcrs_dl_handle, name) : NULL;
+}
+
+/* Why liblxc could not be loaded (the loader's message), or NULL once it is loaded. */
+const char *lxcrs_glue_dl_error(void)
+{
+	pthread_once(&lxcrs_dl_once, lxcrs_dl_load);
+	return lxcrs_dl_handle ? NULL : lxcrs_dl_why;
+}
+#endif
+
 /* The container's name (borrowed; valid as long as the container). */
 const char *lxcrs_glue_name(struct lxc_container *c)
 {

@@ -51,7 +51,12 @@
 //!   `lxcpath`, `duration_us`, `outcome`, `error_kind`), and liblxc's own WARN and ERROR lines
 //!   as events in it (target `liblxc::liblxc`).
 //!
-//! Without them nothing of tokio or tracing is compiled.
+//! - `dlopen`: liblxc is loaded when first needed (`liblxc.so.1`, or the file `LXC_RS_LIBLXC`
+//!   names) instead of linked. A program built with it starts where liblxc is missing; its first
+//!   call that needs liblxc is then [`ErrorKind::Unsupported`], saying what to install, and
+//!   [`version`] is `""`.
+//!
+//! Without them nothing of tokio or tracing is compiled, and liblxc is linked.
 //!
 //! # liblxc versions
 //!

@@ -43,6 +43,11 @@ pub type LxcAttachExec = Option<unsafe extern "C" fn(payload: *mut c_void) -> c_
 
 include!(concat!(env!("OUT_DIR"), "/ffi.rs"));
 
+#[cfg(feature = "dlopen")]
+unsafe extern "C" {
+    pub fn lxcrs_glue_dl_error() -> *const c_char;
+}
+
 unsafe extern "C" {
     pub fn lxcrs_glue_name(c: *mut LxcContainer) -> *const c_char;
     pub fn lxcrs_glue_error_num(c: *mut LxcContainer) -> c_int;

@@ -13,6 +13,8 @@
 #![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+#[cfg(feature = "dlopen")]
+mod dl;
 mod error;
 pub mod ffi;
 mod handle;

@@ -9,7 +9,8 @@ use crate::container::Container;
 
 /// The version string of the running liblxc, e.g. `"5.0.2"`, exactly as `lxc_get_version`
 /// reports it (read once; a version string that is not UTF-8 is read lossily). It cannot fail;
-/// `liblxc::runtime_version()` gives it parsed.
+/// `liblxc::runtime_version()` gives it parsed. With the `dlopen` feature and no loadable liblxc
+/// it is `""`.
 pub fn version() -> &'static str {
     lxc_core::version::runtime_string()
 }

@@ -214,6 +214,8 @@ impl<'a> Call<'a> {
     /// `Unsupported` when the guard refuses the member.
     #[inline(always)]
     pub fn free(member: &'static Member) -> Result<Call<'a>> {
+        #[cfg(feature = "dlopen")]
+        crate::dl::loaded(member.name)?;
         member.check()?;
         Ok(Call {
             handle: None,
