@@ -42,15 +42,7 @@ fn expect_error<T: std::fmt::Debug>(
 
 /// Whether the busybox init of `pid` handles its halt signal yet (see lifecycle.rs).
 fn init_ready(pid: i32) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < SECS_10 {
-        let wchan = std::fs::read_to_string(format!("/proc/{pid}/wchan")).unwrap_or_default();
-        if wchan.contains("sigtimedwait") {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
+    common::eventually(SECS_10, || common::init_handles_signals(pid))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,7 +375,8 @@ fn timeouts_liblxc_cannot_take_are_refused_before_calling_it() {
     let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert!(
         init_ready(pid),
-        "busybox init {pid} never got ready for signals"
+        "busybox init never got ready for signals: {}",
+        common::init_signal_report(pid)
     );
     let before = stable(lx.tree());
     for d in [

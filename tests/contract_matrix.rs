@@ -1083,7 +1083,10 @@ fn to_running(c: &Container) -> Result<(), String> {
     common::wait_booted(c, SECS_10);
     let pid = c.init_pid().map(|p| p as i32).map_err(err("init_pid"))?;
     if !common::eventually(SECS_10, || common::init_handles_signals(pid)) {
-        return Err(format!("busybox init {pid} never got ready for signals"));
+        return Err(format!(
+            "busybox init never got ready for signals: {}",
+            common::init_signal_report(pid)
+        ));
     }
     Ok(())
 }

@@ -106,7 +106,8 @@ fn running_ready(lx: &common::Lxcpath, name: &str) -> Container {
     let pid = c.init_pid().map(|p| p as i32).expect("init_pid");
     assert!(
         eventually(SECS_10, || common::init_handles_signals(pid)),
-        "busybox init {pid} never got ready for signals"
+        "busybox init never got ready for signals: {}",
+        common::init_signal_report(pid)
     );
     c
 }

@@ -47,13 +47,45 @@ impl Container {
     ///
     /// A cgroup file that is not UTF-8 is [`InvalidData`](lxc_core::ErrorKind::InvalidData): read
     /// it with [`Container::cgroup_item_bytes`].
-    #[lxc_method(get_cgroup_item)]
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidArgument`] for a key that is not `<controller>.<file>` (empty, no `.`,
+    /// a `/`, ending with `.`: checked before liblxc sees it, on every liblxc);
+    /// [`ErrorKind::NotFound`] when the container's cgroup has no such file (liblxc 5.0 and later
+    /// say `ENOENT`; 4.0 returns -1 for it, which lxc-rs reports the same way, the container being
+    /// known to run); [`ErrorKind::NotRunning`] when the container does not run.
+    #[lxc_method(get_cgroup_item, pre = Self::cgroup_key, explain = Self::cgroup_read_refused)]
     pub fn cgroup_item(&self, key: &str) -> Result<String>;
 
     /// The content of the cgroup file `key` of the running container, byte for byte, as
     /// [`Container::cgroup_item`] reads it.
-    #[lxc_method(get_cgroup_item)]
+    ///
+    /// # Errors
+    ///
+    /// As [`Container::cgroup_item`].
+    #[lxc_method(get_cgroup_item, pre = Self::cgroup_key, explain = Self::cgroup_read_refused)]
     pub fn cgroup_item_bytes(&self, key: &str) -> Result<Vec<u8>>;
+
+    /// Refuses a key that cannot name a cgroup file of a controller.
+    fn cgroup_key(&self, key: &str) -> Result<()> {
+        match bad_cgroup_key(key) {
+            Some(why) => Err(self.error_in(ErrorKind::InvalidArgument, "get_cgroup_item", why)),
+            None => Ok(()),
+        }
+    }
+
+    /// liblxc 4.0 returns -1 (and logs nothing) for a file the running container's cgroup lacks.
+    #[cold]
+    fn cgroup_read_refused(&self, e: Error, _: &(), key: &str) -> Error {
+        if e.kind() != ErrorKind::Failed || e.code() != Some(-1) || !self.is_running() {
+            return e;
+        }
+        e.rephrased(
+            ErrorKind::NotFound,
+            format!("the container's cgroup has no readable file {key:?}"),
+        )
+    }
 
     /// Writes `value` to the cgroup file `key` of the running container, e.g.
     /// `set_cgroup_item("memory.limit_in_bytes", "67108864")`. The change lasts until the container
@@ -62,22 +94,24 @@ impl Container {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::InvalidArgument`] for a key that is not a file name (empty, `/`, `..`: checked
-    /// before liblxc sees it) or a value the kernel refuses; [`ErrorKind::NotFound`] when the
+    /// [`ErrorKind::InvalidArgument`] for a key that is not `<controller>.<file>` (as for
+    /// [`Container::cgroup_item`]), an empty value (liblxc 4.0 reports success without writing it;
+    /// write `"\n"` to empty a file such as `cpuset.cpus`) or a value the kernel refuses; [`ErrorKind::NotFound`] when the
     /// container's cgroup has no file `key`; [`ErrorKind::NotRunning`] when the container does not
     /// run. liblxc logs nothing for these: lxc-rs tells them apart by reading `key` back.
     #[lxc_method(set_cgroup_item, pre = Self::cgroup_file_name, explain = Self::cgroup_write_refused)]
     pub fn set_cgroup_item(&self, key: &str, value: &str) -> Result<()>;
 
-    fn cgroup_file_name(&self, key: &str, _: &str) -> Result<()> {
-        if key.is_empty() || key.contains('/') || key == "." || key == ".." {
-            return Err(self.error_in(
-                ErrorKind::InvalidArgument,
-                "set_cgroup_item",
-                format!("{key:?} is not the name of a cgroup file"),
-            ));
+    fn cgroup_file_name(&self, key: &str, value: &str) -> Result<()> {
+        let why = bad_cgroup_key(key).or_else(|| {
+            value.is_empty().then(|| {
+                format!("an empty value for {key:?}: write \"\\n\" to empty a cgroup file (liblxc 4.0 writes nothing for \"\" and reports success)")
+            })
+        });
+        match why {
+            Some(why) => Err(self.error_in(ErrorKind::InvalidArgument, "set_cgroup_item", why)),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// liblxc logs nothing when the write fails: reading `key` back tells a missing file from a
@@ -264,6 +298,18 @@ impl Container {
         }
         Err(out)
     }
+}
+
+/// Why `key` cannot name a controller's cgroup file (`<controller>.<file>`, no `/`), if it cannot.
+/// liblxc takes the part before the first `.` as the controller; every cgroup file has one.
+fn bad_cgroup_key(key: &str) -> Option<String> {
+    let ok = !key.contains('/')
+        && key.split_once('.').is_some_and(|(controller, file)| {
+            !controller.is_empty() && !file.is_empty() && !file.ends_with('.')
+        });
+    (!ok).then(|| {
+        format!("{key:?} is not the name of a cgroup file (`<controller>.<file>`, e.g. `pids.max`)")
+    })
 }
 
 fn invalid(c: &Container, key: &str, why: String) -> Error {

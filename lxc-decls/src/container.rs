@@ -303,7 +303,10 @@ impl Container {
     /// cannot parse, a line break or NUL byte, and values liblxc would accept but that cannot work:
     /// an interface MTU that is not a number from 68 to 65535 (`lxc.net.<n>.mtu`), a MAC address
     /// that is not six `:`-separated hex bytes (`x` may stand for a random digit), a signal number
-    /// outside 1 to 64 (`lxc.signal.*`).
+    /// outside 1 to 64 (`lxc.signal.*`), and a key that ends with `.` (a prefix).
+    ///
+    /// liblxc 4.0 accepts a few values 5.0 and later refuse: an unknown architecture
+    /// (`lxc.arch = bogus`: 4.0 logs a warning and keeps the previous one).
     #[lxc_method(set_config_item, pre = Self::possible_value)]
     pub fn set_config_item(&self, key: &str, value: &str) -> Result<()>;
 
@@ -511,14 +514,25 @@ impl Container {
     /// [`Container::config_item_bytes`]. A key liblxc does not know is
     /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) on every liblxc: 5.0 and later
     /// return -22 (`EINVAL`) for it; 4.0 returns -1, as it does for any failure, and lxc-rs then
-    /// asks `lxc_config_item_is_supported`.
-    #[lxc_method(get_config_item, explain = Self::unknown_key)]
+    /// asks `lxc_config_item_is_supported`. A key that ends with `.` is a prefix and
+    /// `InvalidArgument` too (liblxc 4.0 would read the key without the dot).
+    #[lxc_method(get_config_item, pre = Self::not_a_prefix, explain = Self::unknown_key)]
     pub fn config_item(&self, key: &str) -> Result<String>;
 
     /// The value of a configuration item as liblxc holds it, byte for byte, whether or not it is
     /// UTF-8 (a path, a hook's arguments); `[]` when unset.
-    #[lxc_method(get_config_item, explain = Self::unknown_key)]
+    #[lxc_method(get_config_item, pre = Self::not_a_prefix, explain = Self::unknown_key)]
     pub fn config_item_bytes(&self, key: &str) -> Result<Vec<u8>>;
+
+    /// Refuses a key that ends with `.` (see `a_prefix`).
+    fn not_a_prefix(&self, key: &str) -> Result<()> {
+        match a_prefix(key) {
+            Some(why) => {
+                Err(self.error_in(lxc_core::ErrorKind::InvalidArgument, "get_config_item", why))
+            }
+            None => Ok(()),
+        }
+    }
 
     /// liblxc 4.0 returns -1 for an unknown key (5.0: -22): the same error on both.
     #[cold]
@@ -581,8 +595,26 @@ impl Container {
     /// The configuration keys under `prefix` (`None`: every key liblxc supports). With a prefix,
     /// liblxc gives the sub-keys without it: `keys(Some("lxc.net.0"))` lists `"type"`, `"link"`, … as
     /// valid for that interface's type.
-    #[lxc_method(get_keys)]
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidArgument`](lxc_core::ErrorKind::InvalidArgument) for a prefix liblxc does not know
+    /// (5.0 and later return -22 for it; 4.0 returns -1, as for any failure).
+    #[lxc_method(get_keys, explain = Self::unknown_prefix)]
     pub fn keys(&self, prefix: Option<&str>) -> Result<KeyList>;
+
+    /// liblxc 4.0 returns -1 for an unknown prefix (5.0: -22): the same error on both.
+    #[cold]
+    fn unknown_prefix(&self, e: lxc_core::Error, _: &(), prefix: Option<&str>) -> lxc_core::Error {
+        match prefix {
+            Some(p) if e.kind() == lxc_core::ErrorKind::Failed && e.code() == Some(-1) => e
+                .rephrased(
+                    lxc_core::ErrorKind::InvalidArgument,
+                    format!("liblxc knows no configuration keys under {p:?}"),
+                ),
+            _ => e,
+        }
+    }
 
     /// The lxcpath this object looks in.
     #[lxc_method(get_config_path)]
@@ -639,6 +671,9 @@ impl Container {
 
 /// Why `value` cannot work for `key`, for the keys whose values liblxc 5.0.2 accepts unchecked.
 fn impossible_value(key: &str, value: &str) -> Option<String> {
+    if let Some(why) = a_prefix(key) {
+        return Some(why);
+    }
     if value.is_empty() {
         return None;
     }
@@ -672,5 +707,13 @@ fn impossible_value(key: &str, value: &str) -> Option<String> {
     (!ok).then(|| {
         let shown: String = value.chars().take(64).collect();
         format!("{shown:?} cannot work as {key}")
+    })
+}
+
+/// A key that ends with `.` (`lxc.sysctl.`, `lxc.uts.name.`) names a prefix, never an item:
+/// liblxc 5.0 refuses it, 4.0 sets an empty sysctl or reads the key without the dot.
+fn a_prefix(key: &str) -> Option<String> {
+    key.ends_with('.').then(|| {
+        format!("{key:?} ends with `.`: it is a prefix, not a configuration key (list the keys under it with `keys`)")
     })
 }

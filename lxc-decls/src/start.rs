@@ -24,6 +24,9 @@ use lxc_macros::lxc_method;
 
 use crate::Container;
 
+/// The longest path the kernel executes, with its NUL (`PATH_MAX`).
+const PATH_MAX: usize = libc::PATH_MAX as usize;
+
 /// What a start runs as the container's pid 1 (liblxc's `useinit`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum StartMode {
@@ -65,8 +68,9 @@ impl Container {
     ///
     /// [`ErrorKind::Running`] when it already runs, [`ErrorKind::NotFound`] when it is not
     /// defined or, under lxc's init, `argv[0]` is not in the rootfs, [`ErrorKind::InvalidArgument`]
-    /// for a NUL byte in `argv` or an `argv[0]` that is not a file, and [`ErrorKind::Failed`] with
-    /// liblxc's reason otherwise; [`ErrorKind::Timeout`] at the call limit.
+    /// for a NUL byte in `argv`, an `argv[0]` that is not a file or is longer than the kernel
+    /// executes (`PATH_MAX`), and [`ErrorKind::Failed`] with liblxc's reason otherwise;
+    /// [`ErrorKind::Timeout`] at the call limit.
     #[lxc_method(start, pre = Self::before_start, explain = Self::start_refused)]
     pub fn start_with(&self, mode: StartMode, argv: &[impl AsRef<OsStr>]) -> Result<()>;
 
@@ -89,6 +93,17 @@ impl Container {
         mode: StartMode,
         argv: &[impl AsRef<OsStr>],
     ) -> Result<Option<ChildBound>> {
+        if let Some(program) = argv.first() {
+            let len = program.as_ref().len();
+            if len >= PATH_MAX {
+                // liblxc 4.0's start never returns for one; no liblxc can exec it.
+                return Err(self.error_in(
+                    ErrorKind::InvalidArgument,
+                    "start",
+                    format!("the program path is {len} bytes long; the kernel runs none longer than {} (PATH_MAX)", PATH_MAX - 1),
+                ));
+            }
+        }
         if let (StartMode::Execute, Some(program)) = (mode, argv.first()) {
             self.check_program(Path::new(program.as_ref()))?;
         }

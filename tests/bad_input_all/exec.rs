@@ -8,7 +8,7 @@ use liblxc::{Container, ErrorKind as K, Stdio};
 
 use crate::common::Lxcpath;
 use crate::engine::{
-    failed_status, long, non_utf8, Table, DENIED, INVALID, NOT_FOUND, NOT_RUNNING, NUL, UNSUPPORTED,
+    failed_status, long, non_utf8, Table, DENIED, INVALID, NOT_FOUND, NOT_RUNNING, NUL,
 };
 
 type StatusCall = fn(&Container) -> liblxc::Result<std::process::ExitStatus>;
@@ -330,14 +330,13 @@ pub fn exec(lx: &Lxcpath, scratch: &Path) -> Table {
             // SAFETY: the closure only returns a constant.
             unsafe { c.attach_fn(|| 0) }.status()
         });
-        // Supplementary groups are liblxc 4.0.7: before it, `groups` is refused as Unsupported
-        // before the container's condition is looked at.
-        let has_groups = liblxc::runtime_version().at_least(liblxc::Version::new(4, 0, 7));
+        // The container's condition comes before the options (on liblxc before 4.0.7, `groups`
+        // is Unsupported once it runs).
         t.on(
             name,
             "a command with every option set",
             "attach",
-            if has_groups { NOT_RUNNING } else { UNSUPPORTED },
+            NOT_RUNNING,
             |c| {
                 c.command("true")
                     .arg("x")

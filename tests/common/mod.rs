@@ -514,6 +514,23 @@ pub fn init_handles_signals(pid: i32) -> bool {
     handled & bit(libc::SIGUSR1) != 0 && handled & bit(libc::SIGTERM) != 0
 }
 
+/// What `init_handles_signals` looked at, for a failure message: the process's command line,
+/// wait channel and signal masks.
+pub fn init_signal_report(pid: i32) -> String {
+    let read = |f: &str| std::fs::read_to_string(format!("/proc/{pid}/{f}")).unwrap_or_default();
+    let masks: Vec<String> = read("status")
+        .lines()
+        .filter(|l| l.starts_with("Sig") || l.starts_with("State"))
+        .map(str::to_owned)
+        .collect();
+    format!(
+        "pid {pid}: cmdline {:?}, wchan {:?}, {}",
+        read("cmdline").replace('\0', " "),
+        read("wchan"),
+        masks.join(", ")
+    )
+}
+
 /// Makes `dir` a shared mount point (a small tmpfs), as `shmounts` needs on a host whose `/` is
 /// not shared (systemd makes it shared; this machine's is private). The caller unmounts it.
 ///
