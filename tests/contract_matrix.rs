@@ -851,8 +851,11 @@ fn is_seccomp_notifier(fd: &impl AsRawFd) -> bool {
 fn criu_broken() -> Option<String> {
     static CHECK: OnceLock<Option<String>> = OnceLock::new();
     CHECK
-        .get_or_init(
-            || match std::process::Command::new("criu").arg("check").output() {
+        .get_or_init(|| {
+            if common::in_chroot() {
+                return Some("CRIU cannot dump a container started in a chroot (its root is not its mount namespace's root)".into());
+            }
+            match std::process::Command::new("criu").arg("check").output() {
                 Err(e) => Some(format!("no criu executable ({e})")),
                 Ok(o) if o.status.success() => None,
                 Ok(o) => {
@@ -867,8 +870,8 @@ fn criu_broken() -> Option<String> {
                         "CRIU does not work on this machine (`criu check`: {first})"
                     ))
                 }
-            },
-        )
+            }
+        })
         .clone()
 }
 

@@ -514,6 +514,16 @@ pub fn init_handles_signals(pid: i32) -> bool {
     handled & bit(libc::SIGUSR1) != 0 && handled & bit(libc::SIGTERM) != 0
 }
 
+/// Whether this process runs in a chroot: its `/` is not the root of pid 1 (a container started
+/// there has a root that is not its mount namespace's, which CRIU cannot dump).
+pub fn in_chroot() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata("/"), std::fs::metadata("/proc/1/root/")) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) != (b.dev(), b.ino()),
+        _ => false,
+    }
+}
+
 /// What `init_handles_signals` looked at, for a failure message: the process's command line,
 /// wait channel and signal masks.
 pub fn init_signal_report(pid: i32) -> String {
