@@ -307,8 +307,19 @@ impl Container {
     ///
     /// liblxc 4.0 accepts a few values 5.0 and later refuse: an unknown architecture
     /// (`lxc.arch = bogus`: 4.0 logs a warning and keeps the previous one).
-    #[lxc_method(set_config_item, pre = Self::possible_value)]
+    #[lxc_method(set_config_item, pre = Self::possible_value, explain = Self::name_the_key)]
     pub fn set_config_item(&self, key: &str, value: &str) -> Result<()>;
+
+    /// liblxc 4.0 logs nothing for a key it does not know (5.0 names it): the error names the key.
+    #[cold]
+    fn name_the_key(&self, e: lxc_core::Error, _: &(), key: &str, _: &str) -> lxc_core::Error {
+        if e.reason().contains(key) {
+            return e;
+        }
+        let kind = e.kind();
+        let why = format!("{} (key {key:?})", e.reason());
+        e.rephrased(kind, why)
+    }
 
     fn possible_value(&self, key: &str, value: &str) -> Result<()> {
         match impossible_value(key, value) {
