@@ -853,7 +853,7 @@ fn criu_broken() -> Option<String> {
     CHECK
         .get_or_init(|| {
             if common::in_chroot() {
-                return Some("CRIU cannot dump a container started in a chroot (its root is not its mount namespace's root)".into());
+                return Some("CRIU cannot dump a container started in a chroot (scripts/distro-test): it finds no master for the console pty, or a root that is not its mount namespace's".into());
             }
             match std::process::Command::new("criu").arg("check").output() {
                 Err(e) => Some(format!("no criu executable ({e})")),
