@@ -57,6 +57,10 @@ fn running_with_ttys(lx: &common::Lxcpath, name: &str) -> Container {
     if ttys.trim().parse::<u32>().unwrap_or(0) < 2 {
         c.set_config_item("lxc.tty.max", "2")
             .expect("set lxc.tty.max");
+        // liblxc 4.0 takes the ttys from the container's devpts, mounted with `max=` lxc.pty.max
+        // (1 in the busybox template): a second tty fails ("Failed to create tty 1") without room.
+        c.set_config_item("lxc.pty.max", "16")
+            .expect("set lxc.pty.max");
         c.save_config(None).expect("save");
     }
     c.start().expect("start");

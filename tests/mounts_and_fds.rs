@@ -323,7 +323,14 @@ fn mount_without_shmounts_or_when_stopped() {
 #[test]
 fn devpts_fd_is_the_containers_devpts() {
     let lx = lxcpath!();
-    let c = lx.running("devpts");
+    let c = lx.busybox("devpts");
+    // Room for one more pty: liblxc 4.0 mounts the container's devpts with `max=` lxc.pty.max,
+    // which the busybox template sets to 1, and the tty takes it (the open then fails with ENOSPC).
+    c.set_config_item("lxc.pty.max", "16").unwrap();
+    c.save_config(None).unwrap();
+    c.start().expect("start");
+    c.wait(liblxc::State::Running, std::time::Duration::from_secs(30))
+        .expect("running");
     let fd = c.devpts_fd().expect("devpts fd");
     // SAFETY: statfs is plain data; fstatfs fills it for a valid fd.
     let mut st: libc::statfs = unsafe { std::mem::zeroed() };
