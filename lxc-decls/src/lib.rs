@@ -37,6 +37,7 @@ pub(crate) use {lower_as_bool, lower_as_int_bool};
 #[cfg(feature = "tokio")]
 mod aio;
 mod cgroup;
+mod config_checks;
 mod console;
 mod container;
 mod criu;
