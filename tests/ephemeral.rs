@@ -215,6 +215,113 @@ fn a_failed_start_returns_after_the_monitor_cleaned_up() {
     assert_only_base(lx.path());
 }
 
+/// The `[lxc monitor]` processes of the container `name` in `lxcpath`.
+fn monitors_of(lxcpath: &Path, name: &str) -> Vec<String> {
+    let want = format!("[lxc monitor] {} {name}", lxcpath.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .replace('\0', " ")
+                .trim()
+                .to_owned()
+        })
+        .filter(|c| *c == want)
+        .collect()
+}
+
+/// A copy runs when `start` returns, and when `stop` (or drop) returns its monitor has exited:
+/// nothing of it is left, and a copy of the same name starts again at once.
+#[test]
+fn start_returns_running_and_stop_returns_once_the_monitor_is_gone() {
+    let _w = watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let base = lx.busybox("base");
+    for round in 0..5 {
+        let e = base
+            .ephemeral()
+            .name("same")
+            .start()
+            .unwrap_or_else(|err| panic!("round {round}: {err}"));
+        assert_eq!(e.state().unwrap(), State::Running, "round {round}");
+        assert_eq!(monitors_of(lx.path(), "same").len(), 1, "round {round}");
+        let dir = e.path();
+        if round % 2 == 0 {
+            e.stop().unwrap();
+        } else {
+            drop(e);
+        }
+        assert!(!dir.exists(), "round {round}: the copy is gone");
+        assert_eq!(
+            monitors_of(lx.path(), "same"),
+            Vec::<String>::new(),
+            "round {round}: its monitor is gone"
+        );
+        assert_only_base(lx.path());
+    }
+}
+
+/// A frozen copy is stopped and removed too (a cgroup v1 freezer holds a killed task until it
+/// is thawed, so it is stopped through liblxc there).
+#[test]
+fn a_frozen_copy_is_stopped_and_gone() {
+    let _w = watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let base = lx.busybox("base");
+    let e = base.ephemeral().start().unwrap();
+    e.freeze().unwrap();
+    assert_eq!(e.state().unwrap(), State::Frozen);
+    let name = e.name().to_owned();
+    e.stop().expect("stop a frozen copy");
+    assert_eq!(monitors_of(lx.path(), &name), Vec::<String>::new());
+    assert_only_base(lx.path());
+}
+
+/// A post-stop hook that outlasts the copy's timeout: `stop` returns `Timeout` instead of
+/// waiting, leaves the copy to its monitor, and the monitor removes it once the hook ends.
+#[test]
+fn a_post_stop_hook_past_the_timeout_gives_timeout_and_the_monitor_removes_the_copy() {
+    use std::os::unix::fs::PermissionsExt;
+    let _w = watchdog(Duration::from_secs(300));
+    let lx = lxcpath!();
+    let base = lx.busybox("base");
+    let scripts = tempfile::tempdir().unwrap();
+    let release = scripts.path().join("release");
+    let marker = scripts.path().join("ran");
+    let hook = scripts.path().join("held-post-stop");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nwhile [ ! -e '{}' ]; do sleep 0.05; done\necho ran >> '{}'\n",
+            release.display(),
+            marker.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let e = base
+        .ephemeral()
+        .config("lxc.hook.post-stop", hook.to_str().unwrap())
+        .timeout(Duration::from_secs(2))
+        .start()
+        .unwrap();
+    let dir = e.path();
+    let name = e.name().to_owned();
+    let err = e.stop().expect_err("the hook holds the monitor");
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(!marker.exists(), "the hook has not finished");
+    std::fs::write(&release, "").unwrap();
+    assert!(
+        eventually(Duration::from_secs(120), || !dir.exists()
+            && monitors_of(lx.path(), &name).is_empty()),
+        "the monitor removed the copy after its hook"
+    );
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "ran\n");
+    assert_only_base(lx.path());
+}
+
 #[test]
 fn failed_starts_leave_nothing() {
     let _w = watchdog(Duration::from_secs(300));

@@ -193,7 +193,7 @@ impl Child {
         if self.status.is_some() {
             return Ok(());
         }
-        let r = match &self.pidfd {
+        let by_pidfd = match &self.pidfd {
             // SAFETY: pidfd_send_signal with a live pidfd, a signal number, no siginfo, no flags.
             Some(fd) => unsafe {
                 libc::syscall(
@@ -204,8 +204,18 @@ impl Child {
                     0,
                 )
             },
-            // SAFETY: pid is our unreaped child, so it cannot have been reused.
-            None => unsafe { libc::kill(self.pid, libc::SIGKILL) }.into(),
+            None => -1,
+        };
+        // Without pidfd_send_signal (no pidfd, or ENOSYS: a kernel before 5.1, a seccomp
+        // filter, valgrind 3.24): the pid, which is our unreaped child and cannot have been reused.
+        let r = if by_pidfd < 0
+            && (self.pidfd.is_none()
+                || io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS))
+        {
+            // SAFETY: see above.
+            unsafe { libc::kill(self.pid, libc::SIGKILL) }.into()
+        } else {
+            by_pidfd
         };
         if r < 0 {
             return Err(self.error("kill", io::Error::last_os_error()));
@@ -327,7 +337,7 @@ fn drain(fd: &OwnedFd, buf: &mut Vec<u8>) -> io::Result<bool> {
 }
 
 /// `pidfd_open(2)`, when the kernel has it.
-fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
+pub(crate) fn pidfd_open(pid: libc::pid_t) -> Option<OwnedFd> {
     // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     if fd < 0 {

@@ -41,6 +41,7 @@ mod lower;
 mod reaper;
 mod stdio;
 
+pub(crate) use self::child::pidfd_open;
 pub use self::child::Child;
 pub use self::command::{Command, Personality};
 pub use self::flags::{AttachFlags, Namespaces};

@@ -7,12 +7,17 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use lxc_core::__private::bound_next_child;
 use lxc_core::__private::class::{check_name, LowerError};
 use lxc_core::{Error, ErrorKind, Result};
 
 use crate::flags::CloneFlags;
 use crate::lifeline;
 use crate::{Container, State};
+
+mod monitor;
+
+use monitor::{Pids, Stopped};
 
 /// How long [`EphemeralBuilder::start`] waits for the copy to run, and dropping an [`Ephemeral`]
 /// waits for it to be gone, unless [`EphemeralBuilder::timeout`] says otherwise.
@@ -133,8 +138,10 @@ impl<'a> EphemeralBuilder<'a> {
         Ok(self)
     }
 
-    /// How long [`EphemeralBuilder::start`] waits for the copy to run, and stopping it waits for it
-    /// to be gone ([`DEFAULT_EPHEMERAL_TIMEOUT`] unless set).
+    /// How long each step of [`EphemeralBuilder::start`] may take (making the copy, starting it:
+    /// a step that takes longer is killed with what it started, and the start fails with
+    /// [`ErrorKind::Timeout`]), and how long stopping the copy waits for it to be gone
+    /// ([`DEFAULT_EPHEMERAL_TIMEOUT`] unless set).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -186,7 +193,7 @@ impl<'a> EphemeralBuilder<'a> {
             match lifeline::register(&made.lxcpath.join(&made.name)) {
                 Ok(()) => made.lifeline = true,
                 Err(e) => {
-                    let _ = made.remove(None, false, self.timeout);
+                    let _ = made.remove(None, None, false, self.timeout);
                     return Err(base.error_in(
                         ErrorKind::Failed,
                         OP,
@@ -200,13 +207,15 @@ impl<'a> EphemeralBuilder<'a> {
         let c = match self.run(&made) {
             Ok(c) => c,
             Err(e) => {
-                let _ = made.remove(None, false, self.timeout);
+                let _ = made.remove(None, None, false, self.timeout);
                 return Err(e);
             }
         };
+        let pids = Pids::of(&c);
         Ok(Ephemeral {
             c,
             made,
+            pids,
             timeout: self.timeout,
         })
     }
@@ -214,6 +223,7 @@ impl<'a> EphemeralBuilder<'a> {
     fn run(&self, made: &Made) -> Result<Container> {
         // liblxc's own object for the copy (not `clone_with`, which reopens it): it starts an
         // overlay copy, and one open less per sandbox.
+        let bound = bound_next_child(self.timeout);
         let c = self.base.clone_member(
             Some(&made.name),
             None,
@@ -223,6 +233,10 @@ impl<'a> EphemeralBuilder<'a> {
             0,
             &[] as &[&str],
         )?;
+        drop(bound);
+        // The timeout is the copy's call limit: its start (and a stop through liblxc) is killed
+        // with everything it started when it takes longer.
+        c.set_call_limit(Some(self.timeout));
         c.set_config_item("lxc.ephemeral", "1")?;
         for (k, v) in &self.config {
             c.set_config_item(k, v)?;
@@ -231,8 +245,9 @@ impl<'a> EphemeralBuilder<'a> {
         // the copy when it stops); the file is the clone's, which the removal needs. Saving would
         // add a synced write to every sandbox. The object clone returned starts the copy (its
         // in-memory rootfs is `overlay:<base rootfs>:<delta>`; only a `dir` copy's is unusable).
+        // A daemonized start returns once the monitor reported RUNNING (liblxc waits for it on
+        // a socket pair): no state query is needed after it.
         c.start()?;
-        c.wait(State::Running, self.timeout)?;
         Ok(c)
     }
 }
@@ -368,11 +383,17 @@ struct Made {
 impl Made {
     /// Stops the copy if it runs, waits (up to `timeout`) for liblxc to remove a copy that ran,
     /// and removes what is left. Returns the first error; removal goes on after one.
-    fn remove(&mut self, c: Option<&Container>, ran: bool, timeout: Duration) -> Result<()> {
+    fn remove(
+        &mut self,
+        c: Option<&Container>,
+        pids: Option<&Pids>,
+        ran: bool,
+        timeout: Duration,
+    ) -> Result<()> {
         let Some(dir) = self.dir.take() else {
             return Ok(());
         };
-        let result = self.stop_and_forget(c, ran, &dir, timeout);
+        let result = self.stop_and_forget(c, pids, ran, &dir, timeout);
         if std::mem::take(&mut self.lifeline) {
             lifeline::release(&dir);
         }
@@ -382,6 +403,7 @@ impl Made {
     fn stop_and_forget(
         &self,
         c: Option<&Container>,
+        pids: Option<&Pids>,
         ran: bool,
         dir: &Path,
         timeout: Duration,
@@ -397,18 +419,35 @@ impl Made {
             }
         };
         if let Some(c) = c {
+            let direct = pids.map_or(Stopped::NotTried, |p| p.stop(deadline));
             // No state query first: `stop` refuses a copy that does not run (`NotRunning`), and
             // checks after a success that it stopped; each query is a round trip to the monitor.
-            let stopped = match c.stop() {
-                Ok(()) => true,
-                Err(e) if e.kind() == ErrorKind::NotRunning => false,
-                Err(e) => {
-                    first = Some(e);
-                    if let Err(e) = c.wait(State::Stopped, timeout) {
-                        first.get_or_insert(e);
-                    }
-                    true
+            let stopped = match direct {
+                Stopped::Gone => true,
+                // The monitor is still at work (a post-stop hook): it removes the copy when it is
+                // done; nothing here may race it.
+                Stopped::TimedOut => {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        OP,
+                        format!(
+                            "the copy's monitor had not finished within {timeout:?} after its \
+                             init was killed (a post-stop hook?); it removes the copy when it is done"
+                        ),
+                    )
+                    .with_container(self.name.clone()))
                 }
+                Stopped::NotTried => match c.stop() {
+                    Ok(()) => true,
+                    Err(e) if e.kind() == ErrorKind::NotRunning => false,
+                    Err(e) => {
+                        first = Some(e);
+                        if let Err(e) = c.wait(State::Stopped, timeout) {
+                            first.get_or_insert(e);
+                        }
+                        true
+                    }
+                },
             };
             // liblxc's monitor removes a copy that ran after it stopped (usually before `stop`
             // returns): wait for it, so the removal below does not race it.
@@ -440,10 +479,19 @@ impl Made {
 /// A running ephemeral copy of a container, from [`EphemeralBuilder::start`]. It derefs to its
 /// [`Container`] (run programs with [`Container::command`], read its state, set cgroup items).
 ///
-/// Dropping it (or [`Ephemeral::stop`]) stops the copy hard (`lxc-stop -k`), waits until liblxc's
-/// monitor has removed it (`lxc.ephemeral = 1`), and removes what is left: afterwards the copy is
-/// in neither the lxcpath nor the mount table. A copy that stops by itself (its init exits, a
-/// `poweroff` inside) is removed by liblxc too.
+/// When [`EphemeralBuilder::start`] returns, the copy runs. Dropping it (or [`Ephemeral::stop`])
+/// stops it hard (`lxc-stop -k`) and waits until liblxc's monitor has removed it
+/// (`lxc.ephemeral = 1`) and exited, then removes anything left: afterwards the copy is in
+/// neither the lxcpath nor the mount table, no process of it runs, and its name is free. A copy
+/// that stops by itself (its init exits, a `poweroff` inside) is removed by liblxc too.
+///
+/// The stop needs no round trip to the monitor: init is killed through its pidfd and the
+/// monitor's exit is awaited through the monitor's pidfd (both taken when the copy started). A
+/// copy frozen under a cgroup v1 freezer (where a killed task waits for a thaw), or a system
+/// without pidfds (Linux before 5.3), is stopped through liblxc's `stop` instead. When the
+/// monitor is not done within the timeout (a post-stop hook that takes longer), the stop
+/// returns [`ErrorKind::Timeout`] and leaves the copy to the monitor, which removes it when its
+/// hooks end.
 ///
 /// The base stays untouched: writes in the copy go to its overlay delta. While copies exist,
 /// liblxc refuses to destroy the base (`Container::destroy` fails: it has dependent snapshots).
@@ -463,6 +511,8 @@ impl Made {
 pub struct Ephemeral {
     c: Container,
     made: Made,
+    /// Its init and monitor, for a stop without liblxc's round trips (see `monitor`).
+    pids: Option<Pids>,
     timeout: Duration,
 }
 
@@ -481,14 +531,16 @@ impl Ephemeral {
     ///
     /// # Errors
     ///
-    /// The first error of stopping, waiting or removing ([`ErrorKind::Timeout`] when it does not
-    /// stop within the timeout); what can be removed is removed anyway.
+    /// The first error of stopping, waiting or removing; what can be removed is removed anyway.
+    /// [`ErrorKind::Timeout`] when the copy's monitor has not removed it within the timeout:
+    /// then nothing is removed here, and the monitor removes the copy when it is done.
     pub fn stop(mut self) -> Result<()> {
         self.finish()
     }
 
     fn finish(&mut self) -> Result<()> {
-        self.made.remove(Some(&self.c), true, self.timeout)
+        self.made
+            .remove(Some(&self.c), self.pids.as_ref(), true, self.timeout)
     }
 }
 
