@@ -13,6 +13,18 @@ impl Container {
     ///
     /// Open a new pseudo-terminal of the container with it:
     /// `openat(devpts_fd, "ptmx", O_RDWR | O_NOCTTY)`.
+    ///
+    /// On liblxc 4.0 that devpts is mounted with `max=` [`lxc.pty.max`], and the container's
+    /// ttys take from the same count: with the busybox template's `lxc.pty.max = 1`, opening
+    /// `ptmx` can fail with `ENOSPC`. Raise `lxc.pty.max` before the start (the tests use 16).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotRunning`](lxc_core::ErrorKind::NotRunning) when the container does not
+    /// run, [`ErrorKind::Unsupported`](lxc_core::ErrorKind::Unsupported) on a liblxc without the
+    /// member, and the monitor's error otherwise.
+    ///
+    /// [`lxc.pty.max`]: https://linuxcontainers.org/lxc/manpages/man5/lxc.container.conf.5.html
     #[lxc_method(devpts_fd)]
     pub fn devpts_fd(&self) -> Result<OwnedFd>;
 
