@@ -291,6 +291,10 @@ impl Container {
     /// ask (it is not running yet), liblxc answers at once and lxc-rs asks again every 20 ms until
     /// `timeout` has passed. Once liblxc waits on a running container it counts whole seconds
     /// (rounded up), so a wait may last up to a second longer than a sub-second `timeout`.
+    ///
+    /// liblxc first registers the wait with the container's monitor, and that step has no
+    /// timeout on any liblxc (6.0's [`set_timeout`](Self::set_timeout) does not apply to it): a
+    /// monitor that is itself stopped (`SIGSTOP`) holds the wait until it is continued.
     #[lxc_method(wait)]
     pub fn wait(&self, state: State, timeout: Duration) -> Result<()>;
 
@@ -574,7 +578,8 @@ impl Container {
     pub fn init_pidfd(&self) -> Result<OwnedFd>;
 
     /// Sets how long the queries to the monitor (`state`, `is_running`) wait for an answer, in
-    /// whole seconds (rounded up); `None` for no limit. Needs liblxc 6.0.
+    /// whole seconds (rounded up); `None` for no limit. Needs liblxc 6.0. It does not bound
+    /// [`wait`](Self::wait)'s registration with the monitor (liblxc asks by name there).
     ///
     /// # Errors
     ///
