@@ -310,7 +310,9 @@ impl Container {
     /// outside 1 to 64 (`lxc.signal.*`), and a key that ends with `.` (a prefix).
     ///
     /// liblxc 4.0 accepts a few values 5.0 and later refuse: an unknown architecture
-    /// (`lxc.arch = bogus`: 4.0 logs a warning and keeps the previous one).
+    /// (`lxc.arch = bogus`: 4.0 logs a warning and keeps the previous one). It refuses one that
+    /// they take: an `lxc.init.cmd` of `PATH_MAX` (4096) bytes or more (`InvalidArgument`,
+    /// "File name too long").
     #[lxc_method(set_config_item, pre = Self::possible_value, explain = Self::name_the_key)]
     pub fn set_config_item(&self, key: &str, value: &str) -> Result<()>;
 
